@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# Install what tagbump's tests and benchmark need, on a Debian/Ubuntu machine.
+#
+# usage: scripts/testenv/install.sh [--no-bench] [PREFIX]
+#   PREFIX      where the test environment lives; default $TAGBUMP_TESTENV, else /tmp/tagbump-testenv
+#   --no-bench  skip the benchmark tools (ripgrep, hyperfine, GNU time)
+#
+# Idempotent: a re-run checks each component and installs nothing that is already there
+# (about a second). Quiet: each step prints one line with its wall time on stderr; the output
+# of apt and pip goes to $PREFIX/logs/ and is shown only when a step fails.
+# Works as root, or as a user with sudo (GitHub runners) for the apt steps.
+#
+# Components
+#   kubectl       checked, never installed: `kubectl kustomize` is the Kustomize oracle
+#   venv          $PREFIX/venv with scripts/testenv/requirements.txt (kcl-lib: the KCL oracle;
+#                 ruamel.yaml); the tests find it through TAGBUMP_KCL_PYTHON (set by scripts/test)
+#   bench tools   ripgrep, hyperfine, time from apt, for bench/run (not run in CI)
+#   registry      LATER (registry issue): Debian docker-registry + apache2-utils (htpasswd),
+#                 started by the tests on 127.0.0.1; see "LATER: registry" below
+#   kube-apiserver LATER (agent issue): kube-apiserver + etcd built once into $PREFIX/kube;
+#                 see "LATER: kube-apiserver" below
+set -Eeuo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+bench=1
+while [ $# -gt 0 ]; do
+  case $1 in
+    --no-bench) bench=0; shift ;;
+    -h|--help) sed -n '2,/^set -Eeuo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "install.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
+    *) break ;;
+  esac
+done
+prefix=${1:-${TAGBUMP_TESTENV:-/tmp/tagbump-testenv}}
+venv=$prefix/venv
+logs=$prefix/logs
+mkdir -p "$prefix" "$logs"
+
+# --- helpers -------------------------------------------------------------------------------
+
+step_name=
+trap 'echo "error: testenv step \"${step_name}\" failed (exit $?); logs in $logs" >&2' ERR
+
+# step NAME CMD...: run one step (in this shell, so `set -e` holds) and print its wall time
+# with the one-line note the step wrote on stdout.
+step() {
+  step_name=$1; shift
+  local t0=$EPOCHREALTIME note
+  "$@" >"$logs/step.out"
+  note=$(tr '\n' ' ' <"$logs/step.out")
+  printf 'testenv: %-34s %6.1fs  %s\n' "$step_name" "$(bc_sub "$EPOCHREALTIME" "$t0")" "$note" >&2
+}
+bc_sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
+
+# quietly LOG CMD...: run CMD with its output in $logs/LOG; on failure show the log's tail.
+quietly() {
+  local log=$logs/$1; shift
+  if ! "$@" >"$log" 2>&1; then
+    echo "error: '$*' failed; last lines of $log:" >&2
+    tail -n 30 "$log" | sed 's/^/  | /' >&2
+    return 1
+  fi
+}
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null; then sudo_cmd=(sudo -n); fi
+fi
+
+apt_updated=0
+# apt_install PKG...: install the Debian packages not yet installed.
+apt_install() {
+  if ! command -v apt-get >/dev/null; then
+    echo "error: apt-get not found; install these packages yourself: $*" >&2
+    return 1
+  fi
+  if [ "$(id -u)" -ne 0 ] && [ ${#sudo_cmd[@]} -eq 0 ]; then
+    echo "error: need root or sudo to install: $*" >&2
+    return 1
+  fi
+  local env=(env DEBIAN_FRONTEND=noninteractive)
+  if [ $apt_updated = 0 ]; then
+    quietly apt-update.log "${sudo_cmd[@]}" "${env[@]}" apt-get update -q
+    apt_updated=1
+  fi
+  quietly apt-install.log "${sudo_cmd[@]}" "${env[@]}" \
+    apt-get install -y -q --no-install-recommends "$@"
+}
+
+# --- kubectl (checked only) ----------------------------------------------------------------
+
+check_kubectl() {
+  if ! command -v kubectl >/dev/null; then
+    cat >&2 <<'EOF'
+error: kubectl not found on PATH.
+  The Kustomize oracle tests render with `kubectl kustomize` (kubectl >= 1.21 has kustomize
+  built in; the tests are written against kubectl 1.32 / kustomize v5.5).
+hint: install kubectl (https://kubernetes.io/docs/tasks/tools/) and put it on PATH.
+EOF
+    return 1
+  fi
+  # Prove that the built-in kustomize renders (no cluster needed).
+  local dir
+  dir=$(mktemp -d)
+  printf 'images:\n- name: nginx\n  newTag: "1.25"\nresources: [pod.yaml]\n' >"$dir/kustomization.yaml"
+  printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx}]}\n' \
+    >"$dir/pod.yaml"
+  if ! kubectl kustomize "$dir" 2>"$logs/kubectl.log" | grep -q 'image: nginx:1.25'; then
+    rm -rf "$dir"
+    echo "error: \`kubectl kustomize\` did not render a test kustomization; see $logs/kubectl.log" >&2
+    return 1
+  fi
+  rm -rf "$dir"
+  kubectl version --client 2>/dev/null | tr '\n' ' ' | sed 's/Client Version: /kubectl /; s/Kustomize Version: /kustomize /'
+}
+
+# --- Python venv with the oracles ----------------------------------------------------------
+
+python_bin() {
+  local py=${TAGBUMP_PYTHON:-python3}
+  if ! command -v "$py" >/dev/null; then
+    echo "error: $py not found (set TAGBUMP_PYTHON to a Python >= 3.9)" >&2
+    return 1
+  fi
+  echo "$py"
+}
+
+make_venv() {
+  local py
+  py=$(python_bin)
+  if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import sys' 2>/dev/null; then
+    return 0
+  fi
+  rm -rf "$venv"
+  if ! "$py" -m venv "$venv" >"$logs/venv.log" 2>&1; then
+    # Debian's python3 ships venv without ensurepip; python3-venv adds it.
+    rm -rf "$venv"
+    local ver
+    ver=$("$py" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    apt_install python3-venv "python$ver-venv"
+    quietly venv.log "$py" -m venv "$venv"
+  fi
+}
+
+# The venv is up to date when it holds a stamp of the requirements it was built from.
+install_python_deps() {
+  make_venv
+  local want have=
+  want=$( { cat "$here/requirements.txt"; "$venv/bin/python" -V; } | sha256sum | cut -c1-16)
+  [ -f "$venv/.tagbump-stamp" ] && have=$(cat "$venv/.tagbump-stamp")
+  if [ "$want" != "$have" ]; then
+    quietly pip.log "$venv/bin/python" -m pip install --disable-pip-version-check -q \
+      -r "$here/requirements.txt"
+    echo "$want" >"$venv/.tagbump-stamp"
+  fi
+  # Smoke-test the oracle the way the tests use it.
+  "$venv/bin/python" - <<'EOF'
+from importlib.metadata import version
+import kcl_lib.api as api
+import ruamel.yaml  # noqa: F401
+code = 'schema App:\n    image: str\napp = App {image = "ghcr.io/acme/shop:1.4.0"}\n'
+r = api.API().exec_program(api.ExecProgramArgs(k_filename_list=["main.k"], k_code_list=[code]))
+assert r.err_message == "" and "image: ghcr.io/acme/shop:1.4.0" in r.yaml_result, r
+print(f"kcl-lib {version('kcl-lib')} ruamel.yaml {version('ruamel.yaml')} in {__import__('sys').prefix}")
+EOF
+}
+
+# --- benchmark tools -----------------------------------------------------------------------
+
+install_bench_tools() {
+  local missing=()
+  command -v rg >/dev/null || missing+=(ripgrep)
+  command -v hyperfine >/dev/null || missing+=(hyperfine)
+  [ -x /usr/bin/time ] || missing+=(time)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  printf '%s, %s' "$(rg --version | head -1)" "$(hyperfine --version)"
+}
+
+# --- LATER: registry -----------------------------------------------------------------------
+# The registry issue adds here: apt_install docker-registry apache2-utils, and copies of the
+# start/stop/seed scripts into scripts/testenv/ (bound to 127.0.0.1, stopped by PID).
+
+# --- LATER: kube-apiserver -----------------------------------------------------------------
+# The agent issue adds here: a one-off build of kube-apiserver + etcd into $prefix/kube
+# (skipped when present), and scripts/testenv/kube-apiserver.sh start|stop.
+
+# --- run -----------------------------------------------------------------------------------
+
+t_all=$EPOCHREALTIME
+step "kubectl (checked, not installed)" check_kubectl
+step "python venv (kcl-lib, ruamel.yaml)" install_python_deps
+if [ $bench = 1 ]; then
+  step "bench tools (ripgrep, hyperfine)" install_bench_tools
+fi
+step_name=done
+printf 'testenv: %-34s %6.1fs  %s\n' "ready" "$(bc_sub "$EPOCHREALTIME" "$t_all")" "$prefix" >&2

@@ -1,0 +1,47 @@
+//! The command-line surface. clap types live here and only here; each command is a function
+//! over parsed options and an `impl Write`, so tests and the Action entry point drive the same
+//! code as the binary.
+//!
+//! Exit codes (documented in the README):
+//! - 0: success (including "nothing to change");
+//! - 1: `--check` found something that would change;
+//! - 2: bad usage or input: an invalid image reference, a path that is missing or outside
+//!   the tree;
+//! - 3: a file could not be edited (invalid YAML, duplicate keys, non-UTF-8, too large, an
+//!   edit that failed the re-parse check); nothing was written;
+//! - 4: an I/O error while writing.
+
+mod args;
+mod exit;
+mod set;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::{Cli, Command, OutputFormat, SetArgs};
+pub use exit::Failure;
+pub use set::{SetOutcome, run_set};
+
+/// Parse the process arguments, run, print errors with their causes, return the exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.command {
+        Command::Set(a) => run_set(&a, &mut out).map(|o| o.exit_code(a.check)),
+    };
+    let _ = out.flush();
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            // A closed pipe (`tagbump set ... | head`) is not a failure.
+            if f.is_broken_pipe() {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("error: {:#}", f.error);
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! `tagbump set`: write tags and digests into every matching field under the given paths.
+//!
+//! Two phases, so that a run that cannot finish leaves the tree as it was: first every file
+//! is read and edited in memory (and every failure collected and reported, not only the
+//! first), then, only if all succeeded, the edited files are written, each atomically.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use serde::Serialize;
+
+use super::args::{OutputFormat, SetArgs};
+use super::exit::Failure;
+use crate::edit::file::{FileEdit, FileOptions, edit_file};
+use crate::edit::request::{KclPath, KeyPart, ValuesKey};
+use crate::edit::{Request, Target, kustomize};
+use crate::{scan, write};
+
+/// What a `set` run did.
+#[derive(Debug, Default)]
+pub struct SetOutcome {
+    pub files: Vec<FileEdit>,
+}
+
+impl SetOutcome {
+    pub fn changed(&self) -> bool {
+        !self.files.is_empty()
+    }
+
+    /// Exit code: 1 when `--check` finds a change, else 0.
+    pub fn exit_code(&self, check: bool) -> u8 {
+        u8::from(check && self.changed())
+    }
+}
+
+/// One edit, as `--format json` prints it.
+#[derive(Debug, Serialize)]
+struct JsonEdit<'a> {
+    file: String,
+    line: usize,
+    old: &'a str,
+    new: &'a str,
+}
+
+fn usage(e: impl Into<anyhow::Error>) -> Failure {
+    Failure::new(Failure::USAGE, e)
+}
+
+/// Pick the target an option refers to: by image name when given, else the only image.
+fn pick_target(targets: &[Target], name: Option<&str>, what: &str) -> Result<usize, Failure> {
+    match name {
+        Some(n) => targets
+            .iter()
+            .position(|t| t.matches_name(n))
+            .ok_or_else(|| usage(anyhow!("{what}: `{n}` is not one of the images given"))),
+        None if targets.len() == 1 => Ok(0),
+        None => Err(usage(anyhow!(
+            "{what}: several images are given; say which one with `=IMAGE-NAME`"
+        ))),
+    }
+}
+
+/// Turn the arguments into a request for the editors.
+pub fn request(args: &SetArgs) -> Result<Request, Failure> {
+    let targets = args
+        .images
+        .iter()
+        .map(|i| Target::parse(i).map_err(usage))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut req = Request {
+        targets,
+        ..Request::default()
+    };
+    for f in &args.flux_policies {
+        let (policy, name) = match f.split_once('=') {
+            Some((p, n)) => (p, Some(n)),
+            None => (f.as_str(), None),
+        };
+        if policy.split(':').count() != 2 || policy.split(':').any(str::is_empty) {
+            return Err(usage(anyhow!(
+                "--flux-policy `{f}`: expected NAMESPACE:NAME[=IMAGE]"
+            )));
+        }
+        let t = pick_target(&req.targets, name, &format!("--flux-policy {f}"))?;
+        req.flux_policies.push((policy.to_string(), t));
+    }
+    for k in &args.values_keys {
+        let (path, part) = match k.rsplit_once('=') {
+            Some((p, "tag")) => (p, KeyPart::Tag),
+            Some((p, "name")) => (p, KeyPart::Name),
+            Some((p, "digest")) => (p, KeyPart::Digest),
+            Some((p, "full")) => (p, KeyPart::Full),
+            Some((_, other)) => {
+                return Err(usage(anyhow!(
+                    "--values-key {k}: unknown part `{other}` (expected tag, name, digest or full)"
+                )));
+            }
+            None => (k.as_str(), KeyPart::Tag),
+        };
+        let t = pick_target(&req.targets, None, &format!("--values-key {k}"))?;
+        req.values_keys.push(ValuesKey {
+            path: path.to_string(),
+            part,
+            target: t,
+        });
+    }
+    for p in &args.kcl_paths {
+        let t = pick_target(&req.targets, None, &format!("--kcl-path {p}"))?;
+        req.kcl_paths.push(KclPath {
+            path: p.clone(),
+            target: t,
+        });
+    }
+    Ok(req)
+}
+
+/// Read a file for editing, refusing what tagbump must not touch.
+fn read(root: &Path, path: &Path, limit: u64) -> Result<Option<String>, crate::edit::FileError> {
+    use crate::edit::FileError;
+    let full = root.join(path);
+    let size = fs_err::metadata(&full).map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit,
+        });
+    }
+    let bytes = fs_err::read(&full).map_err(|_| FileError::NotUtf8 {
+        path: path.to_path_buf(),
+    })?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| FileError::NotUtf8 {
+            path: path.to_path_buf(),
+        })
+}
+
+/// Run `set`: edit in memory, report, and write unless `--dry-run` or `--check`.
+pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failure> {
+    let req = request(args)?;
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let candidates = scan::candidates(&args.root, &paths).map_err(|e| match e {
+        scan::ScanError::Io { .. } | scan::ScanError::Walk { .. } => Failure::new(Failure::IO, e),
+        _ => usage(e),
+    })?;
+    let top_dirs: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|p| scan::check_inside(&args.root, p).ok())
+        .filter(|p| p.is_dir())
+        .collect();
+    let real_root = fs_err::canonicalize(&args.root).map_err(|e| Failure::new(Failure::IO, e))?;
+
+    let mut outcome = SetOutcome::default();
+    let mut errors = Vec::new();
+    for c in &candidates {
+        let in_top_dir = c
+            .path
+            .parent()
+            .is_some_and(|d| top_dirs.iter().any(|t| *t == real_root.join(d)));
+        let opts = FileOptions {
+            add_entries: args.add_entry
+                && kustomize::is_kustomization(&c.path)
+                && (c.explicit || in_top_dir),
+            explicit: c.explicit,
+        };
+        let result = read(&args.root, &c.path, args.max_file_size)
+            .and_then(|text| text.map_or(Ok(None), |t| edit_file(&c.path, &t, &req, opts)));
+        match result {
+            Ok(Some(edit)) => outcome.files.push(edit),
+            Ok(None) => {}
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        let n = errors.len();
+        let msg = errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(Failure::new(
+            Failure::EDIT,
+            anyhow!(
+                "{msg}\n{n} file{} could not be edited; nothing was written",
+                if n == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+
+    report(args, &outcome, out).map_err(|e| Failure::new(Failure::IO, e))?;
+    if !args.dry_run && !args.check {
+        for f in &outcome.files {
+            let full = args.root.join(&f.path);
+            write::atomic::write(&full, f.updated.as_bytes())
+                .with_context(|| format!("failed to write {}", f.path.display()))
+                .map_err(|e| Failure::new(Failure::IO, e))?;
+        }
+    }
+    Ok(outcome)
+}
+
+fn report(args: &SetArgs, outcome: &SetOutcome, out: &mut dyn Write) -> anyhow::Result<()> {
+    let show = |p: &Path| p.display().to_string();
+    match args.format {
+        OutputFormat::Json => {
+            let edits: Vec<JsonEdit> = outcome
+                .files
+                .iter()
+                .flat_map(|f| {
+                    f.splices.iter().map(|s| JsonEdit {
+                        file: show(&f.path),
+                        line: s.line,
+                        old: &s.old,
+                        new: &s.new,
+                    })
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &edits)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Text if args.dry_run || args.check => {
+            for f in &outcome.files {
+                write!(
+                    out,
+                    "{}",
+                    write::diff::unified(&show(&f.path), &f.original, &f.updated)
+                )?;
+            }
+        }
+        OutputFormat::Text => {
+            for f in &outcome.files {
+                for s in &f.splices {
+                    writeln!(out, "{}:{}: {} -> {}", show(&f.path), s.line, s.old, s.new)?;
+                }
+            }
+        }
+    }
+    let n: usize = outcome.files.iter().map(|f| f.splices.len()).sum();
+    let verb = if args.dry_run || args.check {
+        "would change"
+    } else {
+        "changed"
+    };
+    eprintln!(
+        "tagbump: {verb} {n} field{} in {} file{}",
+        plural(n),
+        outcome.files.len(),
+        plural(outcome.files.len())
+    );
+    Ok(())
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

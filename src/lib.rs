@@ -1,0 +1,18 @@
+//! tagbump: keep a GitOps config repository in step with the images CI builds.
+//!
+//! The library holds every stage as a plain function over plain data, so the CLI, the
+//! GitHub Action entry point and the tests all drive the same code:
+//!
+//! - [`image`]: image references, parsed and normalised the way Docker does;
+//! - [`edit`]: format-exact editors that locate image fields and splice new text into them,
+//!   then prove (by re-parsing) that nothing else changed;
+//! - [`scan`]: which files under a path are candidates, respecting `.gitignore` and never
+//!   leaving the tree through a symlink;
+//! - [`write`]: atomic writes and unified diffs;
+//! - [`cli`]: the command-line surface (clap types live only there).
+
+pub mod cli;
+pub mod edit;
+pub mod image;
+pub mod scan;
+pub mod write;

@@ -1,0 +1,134 @@
+//! Which files under the user's paths tagbump reads.
+//!
+//! A config repo is walked the way ripgrep walks a source tree (the `ignore` crate):
+//! `.gitignore`, `.ignore` and `.git/info/exclude` are honoured, hidden directories are
+//! skipped except for the files tagbump owns there (`.argocd-source-*.yaml`), and symlinks
+//! are never followed, so a link cannot lead an edit out of the tree. Every path the user
+//! gives must lie inside the root (the current directory unless `--root` says otherwise),
+//! after resolving `..` and symlinks.
+
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+use crate::edit::file::kind_of;
+
+/// A file to read, and whether the user named it directly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Path relative to the root: shown to the user, joined to the root to read.
+    pub path: PathBuf,
+    pub explicit: bool,
+}
+
+/// Why a path was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{}: no such file or directory", .0.display())]
+    Missing(PathBuf),
+    #[error("{}: lies outside the tree {} (after resolving `..` and symlinks); tagbump never edits outside it\nhint: run tagbump from the config repo, or pass --root", path.display(), root.display())]
+    OutsideRoot { path: PathBuf, root: PathBuf },
+    #[error("{}: {cause}", path.display())]
+    Io {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("{cause}")]
+    Walk { cause: ignore::Error },
+}
+
+/// Resolve `path` against `root` and refuse it when it leaves the tree.
+pub fn check_inside(root: &Path, path: &Path) -> Result<PathBuf, ScanError> {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        root.join(path)
+    };
+    let real = fs_err::canonicalize(&joined).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ScanError::Missing(path.to_path_buf()),
+        _ => ScanError::Io {
+            path: path.to_path_buf(),
+            cause: e,
+        },
+    })?;
+    let real_root = fs_err::canonicalize(root).map_err(|cause| ScanError::Io {
+        path: root.to_path_buf(),
+        cause,
+    })?;
+    if !real.starts_with(&real_root) {
+        return Err(ScanError::OutsideRoot {
+            path: path.to_path_buf(),
+            root: root.to_path_buf(),
+        });
+    }
+    Ok(real)
+}
+
+/// A path relative to the root (the form shown to the user and joined to the root to read).
+fn relative(real_root: &Path, p: &Path) -> PathBuf {
+    p.strip_prefix(real_root)
+        .map_or_else(|_| p.to_path_buf(), Path::to_path_buf)
+}
+
+/// The files under `paths` that tagbump edits, sorted and without duplicates.
+pub fn candidates(root: &Path, paths: &[PathBuf]) -> Result<Vec<Candidate>, ScanError> {
+    let real_root = fs_err::canonicalize(root).map_err(|cause| ScanError::Io {
+        path: root.to_path_buf(),
+        cause,
+    })?;
+    let mut out = Vec::new();
+    for p in paths {
+        // Check the path as given first: a symlink leading out of the tree is refused here.
+        let real = check_inside(root, p)?;
+        let meta = fs_err::symlink_metadata(root.join(p)).map_err(|cause| ScanError::Io {
+            path: p.clone(),
+            cause,
+        })?;
+        if real.is_file() {
+            if meta.file_type().is_symlink() && !real.starts_with(&real_root) {
+                return Err(ScanError::OutsideRoot {
+                    path: p.clone(),
+                    root: root.to_path_buf(),
+                });
+            }
+            out.push(Candidate {
+                path: relative(&real_root, &real),
+                explicit: true,
+            });
+            continue;
+        }
+        let walker = WalkBuilder::new(&real)
+            .follow_links(false)
+            .hidden(false)
+            .git_ignore(true)
+            .git_exclude(true)
+            .ignore(true)
+            .require_git(false)
+            .filter_entry(|e| {
+                // Skip VCS and other hidden directories, keep hidden files (Argo's write-back).
+                let hidden_dir = e.depth() > 0
+                    && e.file_type().is_some_and(|t| t.is_dir())
+                    && e.file_name().to_str().is_some_and(|n| n.starts_with('.'));
+                !hidden_dir
+            })
+            .build();
+        for entry in walker {
+            let entry = entry.map_err(|cause| ScanError::Walk { cause })?;
+            let Some(ft) = entry.file_type() else {
+                continue;
+            };
+            // Symlinks are not followed: a link to a file inside the tree is edited at its
+            // real location; a link out of it is never read.
+            if !ft.is_file() || kind_of(entry.path()).is_none() {
+                continue;
+            }
+            out.push(Candidate {
+                path: relative(&real_root, entry.path()),
+                explicit: false,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path).then(b.explicit.cmp(&a.explicit)));
+    out.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
+}
