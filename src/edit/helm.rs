@@ -5,7 +5,7 @@
 //! path (`image.tag`, `sidecars[1].image.tag`) with Argo CD Image Updater's semantics
 //! (`helm-set-value` and its `helmvalues` write-back), so a repository managed by it can move
 //! to tagbump without renaming anything; the peer's own tests pin those semantics (see the
-//! conformance corpus). [`bump`] needs no key at all: it finds the image mappings by shape and
+//! conformance corpus). [`bump`](fn@bump) needs no key at all: it finds the image mappings by shape and
 //! only ever rewrites values that already exist, so it can run on every values file of a
 //! repository without creating keys a chart does not read.
 //!
@@ -29,7 +29,7 @@ use super::yaml::YamlError;
 /// Why a values key could not be set. Every message names the key path and a line.
 #[derive(Debug, thiserror::Error)]
 pub enum HelmError {
-    #[error("line {line}: key `{key}`: index [{index}] is out of range (list has {len} items)")]
+    #[error("line {line}: key `{key}`: index [{index}] is out of range (list has {})", items(*.len))]
     OutOfRange {
         line: usize,
         key: String,
@@ -46,8 +46,9 @@ pub enum HelmError {
         index: String,
     },
     #[error(
-        "line {line}: key `{key}`: `{name}` is a list of {len} items, so the path must say which one\n\
-         hint: write `{name}[0]` for the first item"
+        "line {line}: key `{key}`: `{name}` is a list of {}, so the path must say which one\n\
+         hint: write `{name}[0]` for the first item",
+        items(*.len)
     )]
     NoIndex {
         line: usize,
@@ -104,7 +105,8 @@ pub enum HelmError {
     )]
     EmptySegment { line: usize, key: String },
     #[error(
-        "line {line}: key `{key}` is created as a string by `{other}` in the same run, so it cannot also hold keys"
+        "line {line}: keys `{key}` and `{other}` cannot both be set: the first is a string, and the second needs a \
+         mapping there"
     )]
     Conflict {
         line: usize,
@@ -117,6 +119,15 @@ pub enum HelmError {
         key: String,
         msg: String,
     },
+}
+
+/// `1 item`, `2 items`.
+fn items(n: usize) -> String {
+    if n == 1 {
+        "1 item".into()
+    } else {
+        format!("{n} items")
+    }
 }
 
 impl HelmError {

@@ -234,3 +234,85 @@ fn invalid_image_reference_is_a_usage_error() {
         r.stderr()
     );
 }
+
+#[test]
+fn gitignored_and_hidden_directories_are_not_edited() {
+    let t = Test::new()
+        .file(".gitignore", "rendered/\n")
+        .file("rendered/out.yaml", "image: nginx:1\n")
+        .file(".git/x.yaml", "image: nginx:1\n")
+        .file(
+            "apps/.argocd-source-shop.yaml",
+            "kustomize:\n  images:\n  - nginx:1\n",
+        )
+        .file("apps/deploy.yaml", "image: nginx:1\n")
+        .args(["set", "nginx:2"]);
+    t.run().code(0);
+    assert_eq!(t.read("rendered/out.yaml"), "image: nginx:1\n");
+    assert_eq!(t.read(".git/x.yaml"), "image: nginx:1\n");
+    assert_eq!(t.read("apps/deploy.yaml"), "image: nginx:2\n");
+    assert_eq!(
+        t.read("apps/.argocd-source-shop.yaml"),
+        "kustomize:\n  images:\n  - nginx:2\n"
+    );
+}
+
+#[test]
+fn flux_and_tagbump_markers_on_any_scalar() {
+    let k = "images:\n- name: shop\n  newName: ghcr.io/acme/shop # {\"$imagepolicy\": \"flux-system:shop:name\"}\n  newTag: 1.4.0 # {\"$imagepolicy\": \"flux-system:shop:tag\"}\npatches:\n- target:\n    image: old # {\"tagbump\": \"ghcr.io/acme/shop\"}\n";
+    let t = Test::new().file("overlay/kustomize.yml", k).args([
+        "set",
+        "ghcr.io/acme/shop:1.5.0",
+        "--flux-policy",
+        "flux-system:shop",
+    ]);
+    t.run().code(0);
+    assert_eq!(
+        t.read("overlay/kustomize.yml"),
+        k.replace("newTag: 1.4.0", "newTag: 1.5.0")
+            .replace("image: old", "image: ghcr.io/acme/shop:1.5.0")
+    );
+}
+
+#[test]
+fn values_key_applies_to_named_files_only() {
+    let v = "# chart values\nimage:\n  repository: ghcr.io/acme/shop\n  tag: \"1.4.0\"\nsidecar:\n  image: {}\n";
+    let t = Test::new()
+        .file("values.yaml", v)
+        .file("other/values.yaml", "foo: 1\n")
+        .args([
+            "set",
+            "ghcr.io/acme/shop:1.5.0",
+            "--values-key",
+            "sidecar.image.tag",
+            "--path",
+            "values.yaml",
+            "--path",
+            "other",
+        ]);
+    t.run().code(0);
+    let got = t.read("values.yaml");
+    assert!(
+        got.starts_with(
+            "# chart values\nimage:\n  repository: ghcr.io/acme/shop\n  tag: \"1.5.0\"\n"
+        ),
+        "{got}"
+    );
+    assert!(got.contains("tag: 1.5.0"), "{got}");
+    assert_eq!(t.read("other/values.yaml"), "foo: 1\n");
+}
+
+#[test]
+fn add_entry_creates_the_images_list() {
+    let k = "resources:\n- deploy.yaml\n";
+    let t = Test::new().file("kustomization.yaml", k).args([
+        "set",
+        "ghcr.io/acme/shop:1.5.0",
+        "--add-entry",
+    ]);
+    t.run().code(0);
+    assert_eq!(
+        t.read("kustomization.yaml"),
+        format!("{k}images:\n- name: ghcr.io/acme/shop\n  newTag: 1.5.0\n")
+    );
+}

@@ -104,7 +104,7 @@ image_list = ["ghcr.io/acme/app:1.2.3", 'nginx:1.25']
 "##;
 
 /// Images reached by override paths, whatever their current value.
-const OVERRIDE: &str = r##"# Config of the web tier. tagbump writes the images through override paths:
+const OVERRIDE: &str = r##"# The web tier. tagbump writes its images through override paths:
 #   config.containers.main.image and web.image
 schema Container:
     name: str
@@ -131,7 +131,11 @@ web: Web = Web {
 }
 "##;
 
-const DIGEST: &str = "sha256:4d2c4e4f8c1e6f5a6b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c";
+const DIGEST: &str = concat!(
+    "sha256:",
+    "4d2c4e4f8c1e6f5a6b7c8d9e0f1a2b3c",
+    "4d5e6f708192a3b4c5d6e7f8091a2b3c"
+);
 
 /// The edit of one module: edited, applied and verified.
 struct Bump {

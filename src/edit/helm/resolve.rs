@@ -38,21 +38,28 @@ pub(super) fn resolve(doc: &YamlDoc, key: &str) -> Result<Found, HelmError> {
     }
     if let Some(i) = root.entry(key) {
         let (node, path) = deref(doc, &root.entries()[i].1, child(&root_path, i));
-        return leaf(node, path, key);
+        return leaf(node, path, key, root.entries()[i].0.line);
     }
     let segs = segments(key);
     let (mut node, mut path) = (root, root_path);
     for (n, seg) in segs.iter().enumerate() {
-        let index = parse_index(seg, node, key)?;
-        let Some(i) = node.entry(seg.name) else {
+        let found = node.entry(seg.name);
+        let index = parse_index(
+            seg,
+            found.map_or(node.line, |i| node.entries()[i].0.line),
+            key,
+        )?;
+        let Some(i) = found else {
             return missing(&segs[n..], node, path, key);
         };
+        // Messages point at the key the path names (an alias's anchor may be far away).
+        let line = node.entries()[i].0.line;
         let (mut value, mut value_path) = deref(doc, &node.entries()[i].1, child(&path, i));
         match (index, &value.kind) {
             (Some(index), Kind::Seq { items, .. }) => {
                 let Some(item) = usize::try_from(index).ok().and_then(|i| items.get(i)) else {
                     return Err(HelmError::OutOfRange {
-                        line: value.line,
+                        line,
                         key: key.into(),
                         index,
                         len: items.len(),
@@ -63,7 +70,7 @@ pub(super) fn resolve(doc: &YamlDoc, key: &str) -> Result<Found, HelmError> {
             }
             (Some(_), _) => {
                 return Err(HelmError::NotAList {
-                    line: value.line,
+                    line,
                     key: key.into(),
                     name: seg.name.into(),
                     found: describe(value),
@@ -72,7 +79,7 @@ pub(super) fn resolve(doc: &YamlDoc, key: &str) -> Result<Found, HelmError> {
             }
             (None, Kind::Seq { items, .. }) => {
                 return Err(HelmError::NoIndex {
-                    line: value.line,
+                    line,
                     key: key.into(),
                     name: seg.name.into(),
                     len: items.len(),
@@ -81,11 +88,11 @@ pub(super) fn resolve(doc: &YamlDoc, key: &str) -> Result<Found, HelmError> {
             (None, _) => {}
         }
         let Some(next) = segs.get(n + 1) else {
-            return leaf(value, value_path, key);
+            return leaf(value, value_path, key, line);
         };
         if !value.is_map() {
             return Err(HelmError::NotAMapping {
-                line: value.line,
+                line,
                 key: key.into(),
                 name: seg.name.into(),
                 found: describe(value),
@@ -98,11 +105,11 @@ pub(super) fn resolve(doc: &YamlDoc, key: &str) -> Result<Found, HelmError> {
 }
 
 /// The final node of a path: it must be a scalar.
-fn leaf(node: &Node, path: Path, key: &str) -> Result<Found, HelmError> {
+fn leaf(node: &Node, path: Path, key: &str, line: usize) -> Result<Found, HelmError> {
     match node.kind {
         Kind::Scalar { .. } => Ok(Found::Existing(path)),
         _ => Err(HelmError::NotAString {
-            line: node.line,
+            line,
             key: key.into(),
             found: describe(node),
         }),
@@ -113,7 +120,7 @@ fn leaf(node: &Node, path: Path, key: &str) -> Result<Found, HelmError> {
 fn missing(rest: &[Segment], map: &Node, path: Path, key: &str) -> Result<Found, HelmError> {
     let mut keys = Vec::with_capacity(rest.len());
     for seg in rest {
-        parse_index(seg, map, key)?;
+        parse_index(seg, map.line, key)?;
         if seg.index.is_some() {
             return Err(HelmError::NoSuchList {
                 line: map.line,
@@ -133,7 +140,7 @@ fn missing(rest: &[Segment], map: &Node, path: Path, key: &str) -> Result<Found,
 }
 
 /// The index of a segment as a number, when it has one.
-fn parse_index(seg: &Segment, at: &Node, key: &str) -> Result<Option<i64>, HelmError> {
+fn parse_index(seg: &Segment, line: usize, key: &str) -> Result<Option<i64>, HelmError> {
     let Some(index) = seg.index else {
         return Ok(None);
     };
@@ -142,7 +149,7 @@ fn parse_index(seg: &Segment, at: &Node, key: &str) -> Result<Option<i64>, HelmE
         .parse::<i64>()
         .map(Some)
         .map_err(|_| HelmError::BadIndex {
-            line: at.line,
+            line,
             key: key.into(),
             name: seg.name.into(),
             index: index.into(),
@@ -189,7 +196,7 @@ pub(super) fn is_null(node: &Node) -> bool {
 pub(super) fn describe(node: &Node) -> String {
     match &node.kind {
         Kind::Map { .. } => "a mapping".into(),
-        Kind::Seq { items, .. } => format!("a list of {} items", items.len()),
+        Kind::Seq { items, .. } => format!("a list of {}", super::items(items.len())),
         Kind::Scalar { .. } if is_null(node) => "empty (null)".into(),
         Kind::Scalar { value, .. } => format!("the value `{value}`"),
         Kind::Alias(_) => "an alias".into(),

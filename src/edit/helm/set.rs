@@ -111,17 +111,17 @@ fn split_registry(name: &str) -> Option<(&str, &str)> {
     host.then_some((first, rest))
 }
 
-/// Whether two registry hosts are the same once Docker Hub's aliases are folded together.
+/// Whether two registry hosts are the same once Docker Hub's aliases are folded together. An
+/// empty `registry:` is Docker Hub, as charts that write `{{ .registry }}/` only when set mean.
 fn same_registry(a: &str, b: &str) -> bool {
+    let a = if a.is_empty() { "docker.io" } else { a };
     a.eq_ignore_ascii_case(b)
-        || (!a.is_empty()
-            && canonical_name(&format!("{a}/x/y")) == canonical_name(&format!("{b}/x/y")))
+        || canonical_name(&format!("{a}/x/y")) == canonical_name(&format!("{b}/x/y"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::edit::yaml::Style;
 
     fn set(text: &str, key: &str, value: &str) -> Result<String, String> {
         many(text, &[(key, value)])
@@ -218,8 +218,16 @@ mod tests {
 
     #[test]
     fn conflicting_creations_are_refused() {
-        let e = many("x: 1\n", &[("a.b", "v"), ("a.b.c", "w")]).unwrap_err();
-        assert!(e.contains("`a.b`") && e.contains("`a.b.c`"), "{e}");
+        let want = "line 1: keys `a.b` and `a.b.c` cannot both be set: the first is a string, and the second needs a \
+                    mapping there";
+        assert_eq!(
+            many("x: 1\n", &[("a.b", "v"), ("a.b.c", "w")]).unwrap_err(),
+            want
+        );
+        assert_eq!(
+            many("x: 1\n", &[("a.b.c", "w"), ("a.b", "v")]).unwrap_err(),
+            want
+        );
     }
 
     #[test]
@@ -240,6 +248,11 @@ mod tests {
         assert_eq!(set(t, "image.name", "docker.io/bitnami/nginx").unwrap(), t);
         let got = set(t, "image.name", "ghcr.io/bitnami/nginx").unwrap();
         assert_eq!(got, "image:\n  registry: ghcr.io\n  name: bitnami/nginx\n");
+        let t = "image:\n  registry: \"\"\n  name: bitnami/nginx\n";
+        assert_eq!(
+            set(t, "image.name", "index.docker.io/bitnami/nginx").unwrap(),
+            t
+        );
         // Without a registry key the name is written as given.
         let got = set(
             "image:\n  name: acme/app\n",
@@ -270,11 +283,11 @@ mod tests {
         let e = set(t, "image.tag[3]", "v").unwrap_err();
         assert_eq!(
             e,
-            "line 4: key `image.tag[3]`: index [3] is out of range (list has 2 items)"
+            "line 3: key `image.tag[3]`: index [3] is out of range (list has 2 items)"
         );
         let e = set(t, "image.tag", "v").unwrap_err();
         assert!(
-            e.starts_with("line 4: key `image.tag`: `tag` is a list of 2 items"),
+            e.starts_with("line 3: key `image.tag`: `tag` is a list of 2 items"),
             "{e}"
         );
         let e = set(t, "a.b", "v").unwrap_err();
@@ -285,7 +298,7 @@ mod tests {
         let e = set(t, "image", "v").unwrap_err();
         assert_eq!(
             e,
-            "line 3: key `image` is a mapping; tagbump only sets strings"
+            "line 2: key `image` is a mapping; tagbump only sets strings"
         );
         let e = set(t, "new[0].tag", "v").unwrap_err();
         assert!(
@@ -295,33 +308,43 @@ mod tests {
         let e = set("- a\n", "a", "v").unwrap_err();
         assert_eq!(
             e,
-            "line 1: key `a`: the values file is a list of 1 items, not a mapping of keys"
+            "line 1: key `a`: the values file is a list of 1 item, not a mapping of keys"
         );
         let e = set("tag: |\n  x\n", "tag", "v").unwrap_err();
         assert!(e.contains(": key `tag`: `x\n` is a block scalar"), "{e}");
     }
 
     #[test]
-    fn scratch() {
-        for (t, k) in [
-            ("a:\n  s: |\n    x\nc: 1\n", "a.tag"),
-            ("a:\n  s: |\n    x\n\n\nc: 1\n", "a.tag"),
-            ("a:\n  s: |\n    x\n", "a.tag"),
-            ("a:\n  s: >-\n    x\n  # c\n", "a.tag"),
-            ("# c\n", "a"),
-            ("---\n", "a"),
-            ("", "a"),
-            ("~\n", "a"),
-            ("a: 1\n---\nb: 2\n", "c"),
-        ] {
-            eprintln!("{t:?} -> {:?}", set(t, k, "v"));
+    fn creates_after_a_block_scalar() {
+        let t = "a:\n  s: |\n    x\nc: 1\n";
+        assert_eq!(
+            set(t, "a.tag", "v").unwrap(),
+            "a:\n  s: |\n    x\n  tag: v\nc: 1\n"
+        );
+        let t = "r:\n  a:\n    s: |+\n      x\n\n  c: 1\n";
+        assert_eq!(
+            set(t, "r.a.tag", "v").unwrap(),
+            "r:\n  a:\n    s: |+\n      x\n\n    tag: v\n  c: 1\n"
+        );
+    }
+
+    #[test]
+    fn empty_files_are_refused_with_a_hint() {
+        for t in ["", "# only a comment\n", "---\n", "~\n"] {
+            let e = set(t, "image.tag", "v").unwrap_err();
+            assert!(
+                e.starts_with("line 1: key `image.tag`: the values file has no content\nhint: "),
+                "{t:?}: {e}"
+            );
         }
-        for t in ["r:\n  a:\n    s: |\n      x\n  c: 1\n", "r:\n  a:\n    s: |+\n      x\n\n  c: 1\n", "s: |\n  x"] {
-            crate::edit::yaml::walk::walk(&YamlDoc::parse(t).unwrap().docs, &mut |v| {
-                if let Some(Style::Literal) = v.node.style() { eprintln!("{t:?}: {:?} = {:?}", v.node.range, &t[v.node.range.clone()]); }
-            });
-        }
-        panic!();
+    }
+
+    #[test]
+    fn only_the_first_document_is_read() {
+        assert_eq!(
+            set("a: 1\n---\nb: 2\n", "b", "v").unwrap(),
+            "a: 1\nb: v\n---\nb: 2\n"
+        );
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! The KCL editor: image tags in `.k` files, changed at the token level.
 //!
-//! KCL's own override (`kcl -O`, `override_file`) parses the module and prints it again,
-//! which reflows layout and can drop comments: the diff a GitOps reviewer then reads is not
-//! the bump. tagbump instead lexes the module ([`lexer`]), finds the string literals to
-//! change, and replaces exactly their bytes, written in the quote style the file already
-//! uses ([`string_lit`]). Comments, blank lines and layout stay byte for byte.
+//! KCL's own override (`kcl -O`, `override_file`) parses the module and prints it again:
+//! with kcl-lib 0.13, setting `app.image` in a seed `main.k` also drops its blank lines,
+//! moves comments' spacing and turns `metadata.name = x` into `metadata: {name = x}`, so the
+//! diff a GitOps reviewer reads is not the bump. tagbump instead lexes the module
+//! (`lexer`), finds the string literals to change, and replaces exactly their bytes, written
+//! in the quote style the file already uses (`string_lit`). Comments, blank lines and layout
+//! stay byte for byte.
 //!
 //! Two ways to find a literal:
-//! - by value ([`images`]): any string literal whose value is an image of a target's
+//! - by value (`images`): any string literal whose value is an image of a target's
 //!   repository, wherever it sits (a schema instance, a dict, a list, a schema default);
-//! - by path ([`overrides`]): the literal assigned at `app.image`, whatever its value, for
+//! - by path (`overrides`): the literal assigned at `app.image`, whatever its value, for
 //!   modules where the image is not spelled out in one literal elsewhere.
 //!
 //! [`verify`] then re-lexes the result and refuses it unless only those literals changed.

@@ -68,23 +68,23 @@ pub fn splices(src: &str, tokens: &[Token], ov: &KclOverride) -> Result<Vec<Spli
         } else {
             sig[hit.start]
         };
-        let value = match classify(src, &sig, &closing, hit.clone()) {
+        let style = match classify(src, &sig, &closing, hit.clone()) {
             Value::Str(style) => style,
             Value::Block(..) => return Err(not_a_string(ov, tok, "a config block".into())),
             Value::Expr => return Err(not_a_string(ov, tok, describe(src, &sig, hit))),
         };
-        let old = string_lit::decode(value.body(tok.text(src)), value).map_err(|e| {
+        let old = string_lit::decode(style.body(tok.text(src)), style).map_err(|e| {
             KclError::InvalidString {
                 line: tok.line,
                 column: tok.column,
                 reason: e.reason,
             }
         })?;
-        if old.contains("${") && value.raw.is_none() {
+        if old.contains("${") && style.raw.is_none() {
             return Err(not_a_string(ov, tok, "an interpolated string".into()));
         }
         if old != ov.value {
-            out.push(replace(src, tok, value, &old, &ov.value)?);
+            out.push(replace(src, tok, style, &old, &ov.value)?);
         }
     }
     Ok(out)

@@ -36,14 +36,21 @@ fn bumps_the_matching_literal_only() {
 
 #[test]
 fn keeps_quote_style_and_prefix() {
-    let src = "a = 'ghcr.io/acme/app:1.0'\nb = r\"ghcr.io/acme/app:1.0\"\nc = \"\"\"ghcr.io/acme/app:1.0\"\"\"\n";
+    let src = r#"a = 'ghcr.io/acme/app:1.0'
+b = r"ghcr.io/acme/app:1.0"
+c = """ghcr.io/acme/app:1.0"""
+"#;
     let out = run(src, &["ghcr.io/acme/app:2.0"], &[]).unwrap();
     assert_eq!(out, src.replace("1.0", "2.0"));
 }
 
 #[test]
 fn skips_interpolations_keys_and_comments() {
-    let src = "r = \"ghcr.io\"\na = \"${r}/acme/app:1.0\"\nb = {\"ghcr.io/acme/app:1.0\": 1}\n# c = \"ghcr.io/acme/app:1.0\"\n";
+    let src = r#"r = "ghcr.io"
+a = "${r}/acme/app:1.0"
+b = {"ghcr.io/acme/app:1.0": 1}
+# c = "ghcr.io/acme/app:1.0"
+"#;
     let targets = [target("ghcr.io/acme/app:2.0")];
     assert!(edit(src, &targets, &[]).unwrap().is_empty());
 }
@@ -121,7 +128,8 @@ fn override_not_found_says_how_far_it_got() {
     let e = run(src, &[], &[ov("app.image", "x:1")]).unwrap_err();
     assert_eq!(
         e.to_string().lines().next().unwrap(),
-        "override path app.image not found: `app` is assigned at line 1 but has no `image` in its config"
+        "override path app.image not found: `app` is assigned at line 1 but has no `image` \
+         in its config"
     );
     let e = run(src, &[], &[ov("web.image", "x:1")]).unwrap_err();
     assert!(
@@ -256,7 +264,10 @@ fn verify_refuses_other_changes() {
 
 #[test]
 fn multi_line_and_crlf_files() {
-    let src = "doc = \"\"\"\n# not a comment 'x'\n\"\"\"\r\napp = {\r\n    image = \"ghcr.io/acme/app:1\" # x\r\n}\r\n";
+    let src = concat!(
+        "doc = \"\"\"\n# not a comment 'x'\n\"\"\"\r\n",
+        "app = {\r\n    image = \"ghcr.io/acme/app:1\" # x\r\n}\r\n"
+    );
     let out = run(src, &["ghcr.io/acme/app:2"], &[]).unwrap();
     assert_eq!(out, src.replace("app:1", "app:2"));
 }

@@ -15,8 +15,24 @@ fn line_start(text: &str, at: usize) -> usize {
 }
 
 /// Byte offset just past the end of the line holding `at` (after its `\n`, or the text end).
+/// A node that already ends with its line break (a block scalar) ends there.
 fn line_end(text: &str, at: usize) -> usize {
+    if at > 0 && text.as_bytes()[at - 1] == b'\n' {
+        return at;
+    }
     text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
+}
+
+/// Where the line after a node ending at `end` starts. A block scalar's range runs on over
+/// the line breaks after its text, and over the next line's indentation, so when only
+/// whitespace follows the last line break, that line break is the node's end.
+fn line_after(text: &str, end: usize) -> usize {
+    let trimmed = text[..end].trim_end_matches([' ', '\t']);
+    if trimmed.ends_with('\n') {
+        trimmed.len()
+    } else {
+        line_end(text, end)
+    }
 }
 
 /// The last byte of a node's own text (its last scalar, recursively).
@@ -147,7 +163,7 @@ impl YamlDoc<'_> {
             let (last_key, last_val) = &entries[entries.len() - 1];
             let indent = indent_to(self.text, last_key.range.start);
             let end = last_byte(last_val).max(last_key.range.end);
-            let at = line_end(self.text, end);
+            let at = line_after(self.text, end);
             let mut text = String::new();
             if at == self.text.len() && !self.text.ends_with('\n') {
                 text.push_str(eol);
@@ -195,7 +211,7 @@ impl YamlDoc<'_> {
                 key.range.start..val.range.end
             }
         } else if t[ls..key.range.start].trim().is_empty() {
-            ls..line_end(t, last_byte(val).max(key.range.end))
+            ls..line_after(t, last_byte(val).max(key.range.end))
         } else if let Some((next, _)) = entries.get(i + 1) {
             key.range.start..next.range.start
         } else {
@@ -253,7 +269,7 @@ impl YamlDoc<'_> {
             .unwrap_or(first_byte);
         let dash_indent = indent_to(t, dash);
         let key_indent = indent_to(t, first_byte);
-        let at = line_end(t, last_byte(last));
+        let at = line_after(t, last_byte(last));
         let mut text = String::new();
         if at == t.len() && !t.ends_with('\n') {
             text.push_str(eol);
@@ -288,5 +304,103 @@ impl YamlDoc<'_> {
             value,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str, f: impl Fn(&YamlDoc, &mut Edits)) -> String {
+        let doc = YamlDoc::parse(text).unwrap();
+        let mut edits = Edits::default();
+        f(&doc, &mut edits);
+        doc.finish(&edits).unwrap()
+    }
+
+    #[test]
+    fn insert_after_siblings_in_their_indentation() {
+        let out = run("a:\n   - name: x # c\n     digest: d\nb: 1\n", |d, e| {
+            d.insert(&[0, 0, 0], "newTag", Data::Str("1234".into()), e)
+                .unwrap()
+        });
+        assert_eq!(
+            out,
+            "a:\n   - name: x # c\n     digest: d\n     newTag: \"1234\"\nb: 1\n"
+        );
+    }
+
+    #[test]
+    fn insert_after_a_block_scalar_and_keep_crlf() {
+        let out = run("a:\r\n  s: |\r\n    text\r\n  t: 1\r\nz: 2\r\n", |d, e| {
+            d.insert(&[0, 0], "u", Data::Str("v".into()), e).unwrap()
+        });
+        assert_eq!(
+            out,
+            "a:\r\n  s: |\r\n    text\r\n  t: 1\r\n  u: v\r\nz: 2\r\n"
+        );
+        let out = run("a:\n  s: |\n    text\nz: 2\n", |d, e| {
+            d.insert(&[0, 0], "u", Data::Str("v".into()), e).unwrap()
+        });
+        assert_eq!(out, "a:\n  s: |\n    text\n  u: v\nz: 2\n");
+    }
+
+    #[test]
+    fn insert_into_flow_mapping_and_at_end_of_text() {
+        let out = run("- {name: x, newTag: a}", |d, e| {
+            d.insert(&[0, 0], "digest", Data::Str("sha256:1".into()), e)
+                .unwrap()
+        });
+        assert_eq!(out, "- {name: x, newTag: a, digest: sha256:1}");
+        let out = run("a:\n  b: 1", |d, e| {
+            d.insert(&[0, 0], "c", Data::Str("2".into()), e).unwrap()
+        });
+        assert_eq!(out, "a:\n  b: 1\n  c: \"2\"\n");
+    }
+
+    #[test]
+    fn remove_own_line_or_first_key_of_an_item() {
+        let out = run("- name: x\n  digest: d # gone\n  other: 1\n", |d, e| {
+            d.remove(&[0, 0], 1, e).unwrap()
+        });
+        assert_eq!(out, "- name: x\n  other: 1\n");
+        let out = run("- digest: d\n  name: x\n", |d, e| {
+            d.remove(&[0, 0], 0, e).unwrap()
+        });
+        assert_eq!(out, "- name: x\n");
+        let out = run("- {name: x, digest: d}\n", |d, e| {
+            d.remove(&[0, 0], 1, e).unwrap()
+        });
+        assert_eq!(out, "- {name: x}\n");
+    }
+
+    #[test]
+    fn append_item_in_the_lists_style() {
+        let item = || {
+            vec![
+                ("name".to_string(), "app".to_string()),
+                ("newTag".to_string(), "1.0".to_string()),
+            ]
+        };
+        let out = run(
+            "images:\n    -   name: x\n        newTag: a\nk: 1\n",
+            |d, e| d.append_item(&[0, 0], item(), e).unwrap(),
+        );
+        assert_eq!(
+            out,
+            "images:\n    -   name: x\n        newTag: a\n    -   name: app\n        newTag: \"1.0\"\nk: 1\n"
+        );
+    }
+
+    #[test]
+    fn insert_a_list_into_an_empty_document() {
+        let items = Data::Seq(vec![Data::Map(vec![(
+            "name".into(),
+            Data::Str("x".into()),
+        )])]);
+        let out = run("{}\n", |d, e| {
+            d.insert(&[0], "images", items.clone(), e).unwrap()
+        });
+        assert_eq!(out, "images:\n- name: x\n");
     }
 }

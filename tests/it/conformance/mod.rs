@@ -19,10 +19,12 @@ pub(crate) fn corpus() -> Option<PathBuf> {
         eprintln!("conformance corpus turned off by TAGBUMP_CONFORMANCE=off");
         return None;
     }
+    // A relative path is taken from the crate root, like the default.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = if v.is_empty() {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance")
+        root.join("../shared/conformance")
     } else {
-        PathBuf::from(v)
+        root.join(v)
     };
     assert!(
         dir.join("INDEX.tsv").is_file(),

@@ -11,41 +11,11 @@
 //! with its line number instead of being skipped.
 
 use std::fmt::Debug;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 use tagbump::edit::kustomize::set_arg::{Field, SetImageArg, parse_argocd};
 use tagbump::image::{ImageRef, kustomize_name_matches};
-
-/// The corpus folder (the one holding `kustomize/` and `argocd-image-updater/`). A relative
-/// path is taken from the crate root; `off` turns the conformance tests off. Default:
-/// `../shared/conformance` from the crate root.
-pub(crate) const CONFORMANCE_ENV: &str = "TAGBUMP_CONFORMANCE";
-
-/// The conformance corpus folder, or `None` when the tests are turned off.
-///
-/// # Panics
-///
-/// When the folder does not exist, with a hint on pointing [`CONFORMANCE_ENV`] at it.
-pub(crate) fn corpus_dir() -> Option<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = match std::env::var_os(CONFORMANCE_ENV) {
-        Some(v) if v == "off" => {
-            eprintln!("conformance tests turned off ({CONFORMANCE_ENV}=off)");
-            return None;
-        }
-        Some(v) if !v.is_empty() => root.join(v),
-        _ => root.join("../shared/conformance"),
-    };
-    assert!(
-        dir.is_dir(),
-        "conformance corpus not found at {}\n\
-         hint: set {CONFORMANCE_ENV} to the corpus folder (the one holding `kustomize/` and \
-         `argocd-image-updater/`), or {CONFORMANCE_ENV}=off to skip these tests",
-        dir.display()
-    );
-    Some(dir)
-}
 
 /// The rows of one table case, each with its line number in `case.yaml`.
 struct Table {
@@ -56,7 +26,7 @@ struct Table {
 /// Read the table case `case` (e.g. `kustomize/image-ref-match`), checking its `op`.
 /// `None` when the conformance tests are turned off.
 fn table(case: &str, op: &str) -> Option<Table> {
-    let path = corpus_dir()?.join(case).join("case.yaml");
+    let path = super::corpus()?.join(case).join("case.yaml");
     let text = fs_err::read_to_string(&path).unwrap_or_else(|e| panic!("{e}"));
     let found_op = text
         .lines()
