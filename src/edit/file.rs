@@ -173,12 +173,14 @@ fn yaml_edits(
             cause: Box::new(cause),
         };
         helm::bump(doc, &req.targets, &mut edits).map_err(helm)?;
-        if opts.explicit {
-            for key in &req.values_keys {
-                if let Some(value) = req.part(key.target, key.part) {
-                    helm::set_value(doc, &key.path, &value, &mut edits).map_err(helm)?;
-                }
-            }
+        if opts.explicit && !req.values_keys.is_empty() {
+            // All keys at once, so two keys under one missing parent create it once.
+            let pairs: Vec<(String, String)> = req
+                .values_keys
+                .iter()
+                .filter_map(|k| Some((k.path.clone(), req.part(k.target, k.part)?)))
+                .collect();
+            helm::set_values(doc, &pairs, &mut edits).map_err(helm)?;
         }
     }
     Ok(edits)

@@ -21,5 +21,5 @@ mod reference;
 
 pub use error::ImageError;
 pub use kustomize::kustomize_name_matches;
-pub use normalize::{canonical_name, same_name};
+pub use normalize::{canonical_name, same_name, split_domain};
 pub use reference::ImageRef;

@@ -18,7 +18,7 @@ const DOCKER_HUB_ALIASES: [&str; 2] = ["index.docker.io", "registry-1.docker.io"
 
 /// Split a bare name into its registry as written (when there is one) and the repository
 /// path, with Docker's rule for telling a registry from a first path component.
-pub(crate) fn split_domain(name: &str) -> (Option<&str>, &str) {
+pub fn split_domain(name: &str) -> (Option<&str>, &str) {
     match name.split_once('/') {
         Some((first, rest))
             if first.contains(['.', ':'])

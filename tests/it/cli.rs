@@ -316,3 +316,22 @@ fn add_entry_creates_the_images_list() {
         format!("{k}images:\n- name: ghcr.io/acme/shop\n  newTag: 1.5.0\n")
     );
 }
+
+#[test]
+fn two_values_keys_under_one_missing_parent() {
+    let t = Test::new().file("values.yaml", "replicas: 2\n").args([
+        "set",
+        "ghcr.io/acme/shop:1.5.0",
+        "--values-key",
+        "image.repository=name",
+        "--values-key",
+        "image.tag",
+        "--path",
+        "values.yaml",
+    ]);
+    t.run().code(0);
+    assert_eq!(
+        t.read("values.yaml"),
+        "replicas: 2\nimage:\n  repository: ghcr.io/acme/shop\n  tag: 1.5.0\n"
+    );
+}

@@ -5,7 +5,7 @@ use super::HelmError;
 use super::create::Creates;
 use super::resolve::{Found, resolve};
 use crate::edit::yaml::{Edits, Path, YamlDoc};
-use crate::image::canonical_name;
+use crate::image::{canonical_name, split_domain};
 
 /// Set one values key path to a string, Argo CD Image Updater's semantics (helm-set-value).
 ///
@@ -75,13 +75,13 @@ pub fn set_values(
 /// and the sibling `registry:` (see [`set_values`]).
 fn short_form(doc: &YamlDoc, path: &Path, value: &str) -> Vec<(Path, String)> {
     let whole = vec![(path.clone(), value.to_string())];
-    let Some((registry, short)) = split_registry(value) else {
+    let Some((registry, short)) = split_registry_of(value) else {
         return whole;
     };
     let Some(old) = doc.at(path).and_then(|n| n.scalar()) else {
         return whole;
     };
-    if old.is_empty() || split_registry(old).is_some() {
+    if old.is_empty() || split_registry_of(old).is_some() {
         return whole;
     }
     let (parent_path, _) = path.split_at(path.len() - 1);
@@ -101,14 +101,12 @@ fn short_form(doc: &YamlDoc, path: &Path, value: &str) -> Vec<(Path, String)> {
     writes
 }
 
-/// `(registry, rest)` when the first path component of an image name is a registry host,
-/// by Docker's rule (a `.` or `:`, `localhost`, or an uppercase letter).
-fn split_registry(name: &str) -> Option<(&str, &str)> {
-    let (first, rest) = name.split_once('/')?;
-    let host = first.contains(['.', ':'])
-        || first == "localhost"
-        || first.bytes().any(|b| b.is_ascii_uppercase());
-    host.then_some((first, rest))
+/// `(registry, rest)` when the name starts with a registry host (Docker's rule).
+fn split_registry_of(name: &str) -> Option<(&str, &str)> {
+    match split_domain(name) {
+        (Some(registry), rest) => Some((registry, rest)),
+        (None, _) => None,
+    }
 }
 
 /// Whether two registry hosts are the same once Docker Hub's aliases are folded together. An

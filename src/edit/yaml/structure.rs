@@ -15,11 +15,7 @@ fn line_start(text: &str, at: usize) -> usize {
 }
 
 /// Byte offset just past the end of the line holding `at` (after its `\n`, or the text end).
-/// A node that already ends with its line break (a block scalar) ends there.
 fn line_end(text: &str, at: usize) -> usize {
-    if at > 0 && text.as_bytes()[at - 1] == b'\n' {
-        return at;
-    }
     text[at..].find('\n').map_or(text.len(), |i| at + i + 1)
 }
 

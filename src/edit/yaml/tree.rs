@@ -187,10 +187,12 @@ impl Builder<'_> {
                 };
                 let in_flow = self.in_flow();
                 let range = scalar::token_range(self.text, span.clone(), style);
-                let line = if range.start >= span.start {
-                    super::super::splice::line_of(self.text, range.start)
-                } else {
-                    line
+                let line = match style {
+                    // A block scalar's span starts at its text; the user sees its `|` line.
+                    Style::Literal | Style::Folded => self.text[..span.start]
+                        .rfind(['|', '>'])
+                        .map_or(line, |at| super::super::splice::line_of(self.text, at)),
+                    _ => super::super::splice::line_of(self.text, range.start),
                 };
                 let node = Node {
                     kind: Kind::Scalar {
@@ -341,6 +343,12 @@ mod tests {
         let d = doc(t);
         assert_eq!(&t[d.get("a").unwrap().range.clone()], "\"é\"");
         assert_eq!(&t[d.get("b").unwrap().range.clone()], "x");
+        assert_eq!(d.get("b").unwrap().line, 2);
+    }
+
+    #[test]
+    fn block_scalar_line_is_its_header_line() {
+        let d = doc("a: 1\nb: |\n  text\n");
         assert_eq!(d.get("b").unwrap().line, 2);
     }
 
