@@ -87,3 +87,42 @@ pub(crate) fn compare(case: &Case, file: &str, got: &str) -> Result<(), String> 
     }
 }
 mod helm;
+
+/// Every op in the corpus has a runner here: a new kind of case cannot go unnoticed.
+#[test]
+fn every_corpus_op_has_a_runner() {
+    const HANDLED: [&str; 11] = [
+        "flux-policy",
+        "replace-image-everywhere",
+        "set-image",
+        "image-transform",
+        "kustomize-image-transformer",
+        "kustomize-build-images",
+        "helm-set-value",
+        "helm-set-values",
+        "image-match",
+        "image-split",
+        "parse-set-image-arg",
+    ];
+    let Some(dir) = corpus() else { return };
+    let index = fs_err::read_to_string(dir.join("INDEX.tsv")).unwrap();
+    let rows: Vec<&str> = index
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let unknown: Vec<&str> = rows
+        .iter()
+        .filter_map(|l| l.split('\t').nth(2))
+        .filter(|op| !HANDLED.contains(op))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "corpus ops without a runner: {unknown:?}"
+    );
+    assert!(
+        rows.len() >= 126,
+        "the corpus should hold at least 126 cases, found {}",
+        rows.len()
+    );
+}
