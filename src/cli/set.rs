@@ -78,9 +78,7 @@ pub fn request(args: &SetArgs) -> Result<Request, Failure> {
             None => (f.as_str(), None),
         };
         if policy.split(':').count() != 2 || policy.split(':').any(str::is_empty) {
-            return Err(usage(anyhow!(
-                "--flux-policy `{f}`: expected NAMESPACE:NAME[=IMAGE]"
-            )));
+            return Err(usage(anyhow!("--flux-policy `{f}`: expected NAMESPACE:NAME[=IMAGE]")));
         }
         let t = pick_target(&req.targets, name, &format!("--flux-policy {f}"))?;
         req.flux_policies.push((policy.to_string(), t));
@@ -130,11 +128,9 @@ fn read(root: &Path, path: &Path, limit: u64) -> Result<Option<String>, crate::e
     let bytes = fs_err::read(&full).map_err(|_| FileError::NotUtf8 {
         path: path.to_path_buf(),
     })?;
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| FileError::NotUtf8 {
-            path: path.to_path_buf(),
-        })
+    String::from_utf8(bytes).map(Some).map_err(|_| FileError::NotUtf8 {
+        path: path.to_path_buf(),
+    })
 }
 
 /// Run `set`: edit in memory, report, and write unless `--dry-run` or `--check`.
@@ -164,9 +160,7 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
             .parent()
             .is_some_and(|d| top_dirs.iter().any(|t| *t == real_root.join(d)));
         let opts = FileOptions {
-            add_entries: args.add_entry
-                && kustomize::is_kustomization(&c.path)
-                && (c.explicit || in_top_dir),
+            add_entries: args.add_entry && kustomize::is_kustomization(&c.path) && (c.explicit || in_top_dir),
             explicit: c.explicit,
         };
         let result = read(&args.root, &c.path, args.max_file_size)
@@ -179,11 +173,7 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
     }
     if !errors.is_empty() {
         let n = errors.len();
-        let msg = errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("\n");
+        let msg = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
         return Err(Failure::new(
             Failure::EDIT,
             anyhow!(
@@ -226,11 +216,7 @@ fn report(args: &SetArgs, outcome: &SetOutcome, out: &mut dyn Write) -> anyhow::
         }
         OutputFormat::Text if args.dry_run || args.check => {
             for f in &outcome.files {
-                write!(
-                    out,
-                    "{}",
-                    write::diff::unified(&show(&f.path), &f.original, &f.updated)
-                )?;
+                write!(out, "{}", write::diff::unified(&show(&f.path), &f.original, &f.updated))?;
             }
         }
         OutputFormat::Text => {

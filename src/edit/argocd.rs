@@ -31,11 +31,7 @@ use super::yaml::{Edits, Node, YamlDoc, YamlError};
 #[derive(Debug, thiserror::Error)]
 pub enum ArgocdError {
     #[error("line {line}: {what}: {msg}")]
-    Unsupported {
-        line: usize,
-        what: String,
-        msg: String,
-    },
+    Unsupported { line: usize, what: String, msg: String },
 }
 
 impl ArgocdError {
@@ -45,9 +41,7 @@ impl ArgocdError {
             YamlError::BlockScalar { line, value } => ArgocdError::Unsupported {
                 line,
                 what,
-                msg: format!(
-                    "`{value}` is a block scalar (`|` or `>`); tagbump does not rewrite those"
-                ),
+                msg: format!("`{value}` is a block scalar (`|` or `>`); tagbump does not rewrite those"),
             },
             other => ArgocdError::Unsupported {
                 line: 1,
@@ -64,10 +58,7 @@ pub fn is_writeback_file(path: &Path) -> bool {
     let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
         return false;
     };
-    let Some(stem) = name
-        .strip_suffix(".yaml")
-        .or_else(|| name.strip_suffix(".yml"))
-    else {
+    let Some(stem) = name.strip_suffix(".yaml").or_else(|| name.strip_suffix(".yml")) else {
         return false;
     };
     match stem.strip_prefix(".argocd-source") {
@@ -154,9 +145,7 @@ fn helm_parameters(
         .enumerate()
         .filter_map(|(index, p)| {
             let name = p.get("name")?.scalar()?;
-            let value = p
-                .entry("value")
-                .and_then(|v| Some((v, p.entries()[v].1.scalar()?)));
+            let value = p.entry("value").and_then(|v| Some((v, p.entries()[v].1.scalar()?)));
             Some(Param { index, name, value })
         })
         .collect();
@@ -166,8 +155,7 @@ fn helm_parameters(
         let mut path = base.to_vec();
         path.extend([p.index, v]);
         let what = format!("helm parameter `{}`", p.name);
-        doc.set(&path, value, edits)
-            .map_err(|e| ArgocdError::yaml(what, e))
+        doc.set(&path, value, edits).map_err(|e| ArgocdError::yaml(what, e))
     };
     for p in &list {
         let Some((_, value)) = p.value else { continue };
@@ -177,9 +165,7 @@ fn helm_parameters(
             .or_else(|| p.name.strip_suffix("repository"));
         let prefix = prefix.filter(|x| x.is_empty() || x.ends_with('.'));
         let Some(prefix) = prefix else {
-            let skip = [".tag", ".digest", ".registry"]
-                .iter()
-                .any(|s| p.name.ends_with(s));
+            let skip = [".tag", ".digest", ".registry"].iter().any(|s| p.name.ends_with(s));
             if !skip && has_tag_or_digest(value) {
                 if let Some(new) = targets.iter().find_map(|t| t.rewrite(value)) {
                     set(p, &new, edits)?;
@@ -194,10 +180,7 @@ fn helm_parameters(
             Some((_, registry)) => format!("{}/{value}", registry.trim_end_matches('/')),
             None => value.to_string(),
         };
-        let Some(t) = targets
-            .iter()
-            .find(|t| !value.is_empty() && t.matches_name(&image))
-        else {
+        let Some(t) = targets.iter().find(|t| !value.is_empty() && t.matches_name(&image)) else {
             continue;
         };
         let tag = t.image.tag.as_deref().filter(|t| !t.is_empty());
@@ -318,13 +301,8 @@ helm:
         // A tag alone clears the digest, which charts prefer over the tag.
         let want = t.replace("'1.0'", "'1.1'").replace("sha256:aaa", "\"\"");
         assert_eq!(bump_text(t, &["ghcr.io/acme/app:1.1"]).unwrap(), want);
-        let want = t
-            .replace("'1.0'", "'1.1'")
-            .replace("sha256:aaa", "sha256:bbb");
-        assert_eq!(
-            bump_text(t, &["ghcr.io/acme/app:1.1@sha256:bbb"]).unwrap(),
-            want
-        );
+        let want = t.replace("'1.0'", "'1.1'").replace("sha256:aaa", "sha256:bbb");
+        assert_eq!(bump_text(t, &["ghcr.io/acme/app:1.1@sha256:bbb"]).unwrap(), want);
         // Another registry is another image.
         assert_eq!(bump_text(t, &["docker.io/acme/app:1.1"]).unwrap(), t);
     }
@@ -359,9 +337,6 @@ helm:
   - name: image.tag
     value: v1
 ";
-        assert_eq!(
-            bump_text(t, &["docker.io/acme/app:v2"]).unwrap(),
-            t.replace("v1", "v2")
-        );
+        assert_eq!(bump_text(t, &["docker.io/acme/app:v2"]).unwrap(), t.replace("v1", "v2"));
     }
 }

@@ -52,23 +52,13 @@ pub enum FileError {
     #[error("{}: not UTF-8 text; tagbump only edits UTF-8 files", path.display())]
     NotUtf8 { path: PathBuf },
     #[error("{}: {size} bytes is more than the limit of {limit} bytes\nhint: raise it with --max-file-size if this file really holds image references", path.display())]
-    TooLarge {
-        path: PathBuf,
-        size: u64,
-        limit: u64,
-    },
+    TooLarge { path: PathBuf, size: u64, limit: u64 },
     #[error("{}: {cause}", path.display())]
     Yaml { path: PathBuf, cause: YamlError },
     #[error("{}: {cause}", path.display())]
-    Helm {
-        path: PathBuf,
-        cause: Box<helm::HelmError>,
-    },
+    Helm { path: PathBuf, cause: Box<helm::HelmError> },
     #[error("{}: {cause}", path.display())]
-    Argocd {
-        path: PathBuf,
-        cause: argocd::ArgocdError,
-    },
+    Argocd { path: PathBuf, cause: argocd::ArgocdError },
     #[error("{}: {cause}", path.display())]
     Kcl { path: PathBuf, cause: kcl::KclError },
 }
@@ -83,12 +73,7 @@ pub struct FileOptions {
 }
 
 /// Edit one file's text. `Ok(None)` when nothing changes.
-pub fn edit_file(
-    path: &Path,
-    text: &str,
-    req: &Request,
-    opts: FileOptions,
-) -> Result<Option<FileEdit>, FileError> {
+pub fn edit_file(path: &Path, text: &str, req: &Request, opts: FileOptions) -> Result<Option<FileEdit>, FileError> {
     let splices = match kind_of(path) {
         Some(FileKind::Kcl) => edit_kcl(path, text, req, opts)?,
         Some(FileKind::Yaml) | None => {
@@ -149,12 +134,7 @@ fn mentions_anything(text: &str, req: &Request) -> bool {
         })
 }
 
-fn yaml_edits(
-    path: &Path,
-    doc: &YamlDoc,
-    req: &Request,
-    opts: FileOptions,
-) -> Result<Edits, FileError> {
+fn yaml_edits(path: &Path, doc: &YamlDoc, req: &Request, opts: FileOptions) -> Result<Edits, FileError> {
     let p = || path.to_path_buf();
     let yaml = |cause| FileError::Yaml { path: p(), cause };
     let mut edits = Edits::default();
@@ -165,8 +145,7 @@ fn yaml_edits(
     if kustomize::is_kustomization(path) {
         kustomize::entries::bump(doc, &req.targets, opts.add_entries, &mut edits).map_err(yaml)?;
     } else if argocd::is_writeback_file(path) {
-        argocd::bump(doc, &req.targets, &mut edits)
-            .map_err(|cause| FileError::Argocd { path: p(), cause })?;
+        argocd::bump(doc, &req.targets, &mut edits).map_err(|cause| FileError::Argocd { path: p(), cause })?;
     } else {
         let helm = |cause| FileError::Helm {
             path: p(),
@@ -186,12 +165,7 @@ fn yaml_edits(
     Ok(edits)
 }
 
-fn edit_kcl(
-    path: &Path,
-    text: &str,
-    req: &Request,
-    opts: FileOptions,
-) -> Result<Vec<Splice>, FileError> {
+fn edit_kcl(path: &Path, text: &str, req: &Request, opts: FileOptions) -> Result<Vec<Splice>, FileError> {
     let overrides: Vec<KclOverride> = req
         .kcl_paths
         .iter()
@@ -216,10 +190,7 @@ mod tests {
 
     #[test]
     fn file_kinds() {
-        assert_eq!(
-            kind_of(Path::new("a/kustomization.yml")),
-            Some(FileKind::Yaml)
-        );
+        assert_eq!(kind_of(Path::new("a/kustomization.yml")), Some(FileKind::Yaml));
         assert_eq!(kind_of(Path::new("Kustomization")), Some(FileKind::Yaml));
         assert_eq!(kind_of(Path::new("main.k")), Some(FileKind::Kcl));
         assert_eq!(kind_of(Path::new("README.md")), None);

@@ -36,9 +36,7 @@ pub enum HelmError {
         index: i64,
         len: usize,
     },
-    #[error(
-        "line {line}: key `{key}`: `[{index}]` is not a list index\nhint: write a number, as in `{name}[0]`"
-    )]
+    #[error("line {line}: key `{key}`: `[{index}]` is not a list index\nhint: write a number, as in `{name}[0]`")]
     BadIndex {
         line: usize,
         key: String,
@@ -56,9 +54,7 @@ pub enum HelmError {
         name: String,
         len: usize,
     },
-    #[error(
-        "line {line}: key `{key}`: `{name}` is {found}, not a list\nhint: drop the `[{index}]`"
-    )]
+    #[error("line {line}: key `{key}`: `{name}` is {found}, not a list\nhint: drop the `[{index}]`")]
     NotAList {
         line: usize,
         key: String,
@@ -75,17 +71,9 @@ pub enum HelmError {
         next: String,
     },
     #[error("line {line}: key `{key}` is {found}; tagbump only sets strings")]
-    NotAString {
-        line: usize,
-        key: String,
-        found: String,
-    },
+    NotAString { line: usize, key: String, found: String },
     #[error("line {line}: key `{key}`: the values file is {found}, not a mapping of keys")]
-    RootNotMapping {
-        line: usize,
-        key: String,
-        found: String,
-    },
+    RootNotMapping { line: usize, key: String, found: String },
     #[error(
         "line 1: key `{key}`: the values file has no content\nhint: write `{{}}` into it, and tagbump will add the key"
     )]
@@ -94,11 +82,7 @@ pub enum HelmError {
         "line {line}: key `{key}`: `{name}` does not exist, and tagbump does not create lists\n\
          hint: add the list to the values file first"
     )]
-    NoSuchList {
-        line: usize,
-        key: String,
-        name: String,
-    },
+    NoSuchList { line: usize, key: String, name: String },
     #[error(
         "line {line}: key `{key}`: the path has an empty part\n\
          hint: write keys separated by single dots, as in `image.tag`"
@@ -108,26 +92,14 @@ pub enum HelmError {
         "line {line}: keys `{key}` and `{other}` cannot both be set: the first is a string, and the second needs a \
          mapping there"
     )]
-    Conflict {
-        line: usize,
-        key: String,
-        other: String,
-    },
+    Conflict { line: usize, key: String, other: String },
     #[error("line {line}: key `{key}`: {msg}")]
-    Unsupported {
-        line: usize,
-        key: String,
-        msg: String,
-    },
+    Unsupported { line: usize, key: String, msg: String },
 }
 
 /// `1 item`, `2 items`.
 fn items(n: usize) -> String {
-    if n == 1 {
-        "1 item".into()
-    } else {
-        format!("{n} items")
-    }
+    if n == 1 { "1 item".into() } else { format!("{n} items") }
 }
 
 impl HelmError {
@@ -138,9 +110,7 @@ impl HelmError {
             YamlError::BlockScalar { line, value } => HelmError::Unsupported {
                 line,
                 key,
-                msg: format!(
-                    "`{value}` is a block scalar (`|` or `>`); tagbump does not rewrite those"
-                ),
+                msg: format!("`{value}` is a block scalar (`|` or `>`); tagbump does not rewrite those"),
             },
             YamlError::Unsupported { line, msg } => HelmError::Unsupported { line, key, msg },
             other => HelmError::Unsupported {

@@ -52,11 +52,7 @@ pub struct Resolved {
 impl Resolved {
     fn part(&self, part: Part) -> Option<String> {
         match part {
-            Part::Full => Some(join(
-                &self.name,
-                self.tag.as_deref(),
-                self.digest.as_deref(),
-            )),
+            Part::Full => Some(join(&self.name, self.tag.as_deref(), self.digest.as_deref())),
             Part::Name => Some(self.name.clone()),
             Part::Tag => self.tag.clone(),
             Part::Digest => self.digest.clone(),
@@ -112,11 +108,7 @@ pub fn find(doc: &YamlDoc) -> Vec<(Path, Marker)> {
 }
 
 /// Apply every marker that `resolve` knows; `under` limits the walk to files the caller chose.
-pub fn apply(
-    doc: &YamlDoc,
-    resolve: &dyn Fn(&Marker) -> Option<Resolved>,
-    edits: &mut Edits,
-) -> Result<(), YamlError> {
+pub fn apply(doc: &YamlDoc, resolve: &dyn Fn(&Marker) -> Option<Resolved>, edits: &mut Edits) -> Result<(), YamlError> {
     for (path, marker) in find(doc) {
         let Some(value) = resolve(&marker).and_then(|r| r.part(marker.part)) else {
             continue;
@@ -133,10 +125,7 @@ mod tests {
     #[test]
     fn parses_flux_and_tagbump_markers() {
         let m = parse(r#" {"$imagepolicy": "ns:app:tag"}"#).unwrap();
-        assert_eq!(
-            (m.family, m.id.as_str(), m.part),
-            (Family::Flux, "ns:app", Part::Tag)
-        );
+        assert_eq!((m.family, m.id.as_str(), m.part), (Family::Flux, "ns:app", Part::Tag));
         let m = parse(r#"{"$imagepolicy": "ns:app"}"#).unwrap();
         assert_eq!((m.id.as_str(), m.part), ("ns:app", Part::Full));
         let m = parse(r#"{"tagbump": "localhost:5000/app:digest"}"#).unwrap();

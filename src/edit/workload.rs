@@ -39,20 +39,16 @@ pub fn image_fields(docs: &[Node], mode: Walk) -> Vec<Path> {
         .map(|(i, _)| i)
         .collect();
     walk(docs, &mut |v: &Visit| {
-        if skip.contains(&v.path[0]) || !matches!(v.node.kind, Kind::Scalar { .. } | Kind::Alias(_))
-        {
+        if skip.contains(&v.path[0]) || !matches!(v.node.kind, Kind::Scalar { .. } | Kind::Alias(_)) {
             return;
         }
         let n = v.keys.len();
         let is_image = match mode {
+            // `image: x`, or an image volume `volumes: [{image: {reference: x}}]`.
             Walk::Anywhere => {
                 v.key == Some("image")
-                    || (v.key == Some("reference")
-                        && n >= 3
-                        && v.keys[n - 2] == Some("image")
-                        && v.keys[n - 3].is_none()
-                        && n >= 4
-                        && v.keys[n - 4] == Some("volumes"))
+                    || v.keys
+                        .ends_with(&[Some("volumes"), None, Some("image"), Some("reference")])
             }
             Walk::Legacy => {
                 v.key == Some("image")
@@ -140,6 +136,12 @@ mod tests {
             text.replace("nginx:1.0 #", "nginx:1.1 #")
                 .replace("nginx:1.0\"", "nginx:1.1\"")
         );
+    }
+
+    #[test]
+    fn image_volumes() {
+        let text = "spec:\n  volumes:\n  - name: data\n    image:\n      reference: nginx:1\n      pullPolicy: IfNotPresent\n";
+        assert_eq!(bump(text, "nginx:2"), text.replace("nginx:1", "nginx:2"));
     }
 
     #[test]

@@ -52,14 +52,9 @@ pub enum ImageError {
         "invalid image reference `{reference}`: path component `{component}` is invalid: use \
          lowercase letters and digits, joined by a single `.` or `_`, by `__`, or by dashes"
     )]
-    InvalidComponent {
-        reference: String,
-        component: String,
-    },
+    InvalidComponent { reference: String, component: String },
 
-    #[error(
-        "invalid image reference `{reference}`: the name is {len} characters long; the limit is 255"
-    )]
+    #[error("invalid image reference `{reference}`: the name is {len} characters long; the limit is 255")]
     NameTooLong { reference: String, len: usize },
 
     #[error(
@@ -84,14 +79,9 @@ pub enum ImageError {
         "invalid image reference `{reference}`: digest algorithm `{algorithm}` is invalid: use \
          lowercase letters and digits, joined by `+`, `.`, `_` or `-`"
     )]
-    DigestAlgorithm {
-        reference: String,
-        algorithm: String,
-    },
+    DigestAlgorithm { reference: String, algorithm: String },
 
-    #[error(
-        "invalid image reference `{reference}`: digest `{digest}` is malformed: expected {expected}"
-    )]
+    #[error("invalid image reference `{reference}`: digest `{digest}` is malformed: expected {expected}")]
     DigestEncoded {
         reference: String,
         digest: String,

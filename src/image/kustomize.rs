@@ -15,20 +15,15 @@ use regex::Regex;
 /// What may follow the name: `:<tag>` (kustomize's tag charset, which allows the `{}` of
 /// templated tags) and/or `@<algorithm>:<encoded>` with any OCI digest algorithm.
 static SUFFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?::[a-zA-Z0-9_.{}-]*)?(?:@[a-zA-Z0-9]+(?:[+._-][a-zA-Z0-9]+)*:[a-zA-Z0-9=_.{}-]*)?$",
-    )
-    .expect("static pattern")
+    Regex::new(r"^(?::[a-zA-Z0-9_.{}-]*)?(?:@[a-zA-Z0-9]+(?:[+._-][a-zA-Z0-9]+)*:[a-zA-Z0-9=_.{}-]*)?$")
+        .expect("static pattern")
 });
 
 /// Whether `value`, an image string from a resource, is named by the kustomize
 /// `images[].name` `entry_name`: the same name, then optionally a tag and/or a digest.
 /// An empty `entry_name` names nothing.
 pub fn kustomize_name_matches(entry_name: &str, value: &str) -> bool {
-    !entry_name.is_empty()
-        && value
-            .strip_prefix(entry_name)
-            .is_some_and(|rest| SUFFIX.is_match(rest))
+    !entry_name.is_empty() && value.strip_prefix(entry_name).is_some_and(|rest| SUFFIX.is_match(rest))
 }
 
 #[cfg(test)]
@@ -50,14 +45,8 @@ mod tests {
         ] {
             assert!(kustomize_name_matches("nginx", value), "{value}");
         }
-        assert!(kustomize_name_matches(
-            "foo.com:443/nginx",
-            "foo.com:443/nginx:1.2.3"
-        ));
-        assert!(kustomize_name_matches(
-            "my-image",
-            "my-image:{GENERATED_TAG}"
-        ));
+        assert!(kustomize_name_matches("foo.com:443/nginx", "foo.com:443/nginx:1.2.3"));
+        assert!(kustomize_name_matches("my-image", "my-image:{GENERATED_TAG}"));
     }
 
     #[test]

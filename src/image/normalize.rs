@@ -21,9 +21,7 @@ const DOCKER_HUB_ALIASES: [&str; 2] = ["index.docker.io", "registry-1.docker.io"
 pub fn split_domain(name: &str) -> (Option<&str>, &str) {
     match name.split_once('/') {
         Some((first, rest))
-            if first.contains(['.', ':'])
-                || first == "localhost"
-                || first.bytes().any(|b| b.is_ascii_uppercase()) =>
+            if first.contains(['.', ':']) || first == "localhost" || first.bytes().any(|b| b.is_ascii_uppercase()) =>
         {
             (Some(first), rest)
         }
@@ -110,32 +108,17 @@ mod tests {
         assert_eq!(parts("registry-1.docker.io/nginx"), hub);
         assert_eq!(parts("Docker.IO/nginx"), hub);
         assert_eq!(parts("acme/app"), ("docker.io".into(), "acme/app".into()));
-        assert_eq!(
-            parts("index.docker.io/x"),
-            ("docker.io".into(), "library/x".into())
-        );
+        assert_eq!(parts("index.docker.io/x"), ("docker.io".into(), "library/x".into()));
     }
 
     #[test]
     fn other_registries() {
-        assert_eq!(
-            parts("localhost:5000/app"),
-            ("localhost:5000".into(), "app".into())
-        );
+        assert_eq!(parts("localhost:5000/app"), ("localhost:5000".into(), "app".into()));
         assert_eq!(parts("localhost/app"), ("localhost".into(), "app".into()));
-        assert_eq!(
-            parts("127.0.0.1:5000/a/b"),
-            ("127.0.0.1:5000".into(), "a/b".into())
-        );
+        assert_eq!(parts("127.0.0.1:5000/a/b"), ("127.0.0.1:5000".into(), "a/b".into()));
         assert_eq!(parts("[::1]:5000/a"), ("[::1]:5000".into(), "a".into()));
-        assert_eq!(
-            parts("ghcr.io/acme/app"),
-            ("ghcr.io".into(), "acme/app".into())
-        );
-        assert_eq!(
-            parts("GHCR.io/acme/app"),
-            ("ghcr.io".into(), "acme/app".into())
-        );
+        assert_eq!(parts("ghcr.io/acme/app"), ("ghcr.io".into(), "acme/app".into()));
+        assert_eq!(parts("GHCR.io/acme/app"), ("ghcr.io".into(), "acme/app".into()));
         // Docker's rule: an uppercase first component can only be a host.
         assert_eq!(parts("Foo/bar"), ("foo".into(), "bar".into()));
         // No `library/` outside Docker Hub.

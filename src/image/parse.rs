@@ -24,10 +24,8 @@ fn regex(pattern: &str) -> Regex {
     Regex::new(pattern).expect("static pattern")
 }
 
-static PATH_COMPONENT: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$"));
-static DOMAIN_COMPONENT: LazyLock<Regex> =
-    LazyLock::new(|| regex(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$"));
+static PATH_COMPONENT: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$"));
+static DOMAIN_COMPONENT: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$"));
 static IPV6: LazyLock<Regex> = LazyLock::new(|| regex(r"^\[[a-fA-F0-9:]+\]$"));
 static TAG: LazyLock<Regex> = LazyLock::new(|| regex(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"));
 static ALGORITHM: LazyLock<Regex> = LazyLock::new(|| regex(r"^[a-z0-9]+(?:[+._-][a-z0-9]+)*$"));
@@ -42,9 +40,7 @@ impl ImageRef {
             return Err(ImageError::Empty);
         }
         if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(ImageError::Whitespace {
-                reference: reference(),
-            });
+            return Err(ImageError::Whitespace { reference: reference() });
         }
         if let Some((scheme, without)) = s.split_once("://") {
             return Err(ImageError::Scheme {
@@ -56,19 +52,13 @@ impl ImageRef {
 
         let r = ImageRef::split(s);
         if r.name.is_empty() {
-            return Err(ImageError::EmptyName {
-                reference: reference(),
-            });
+            return Err(ImageError::EmptyName { reference: reference() });
         }
         if r.tag.as_deref() == Some("") {
-            return Err(ImageError::EmptyTag {
-                reference: reference(),
-            });
+            return Err(ImageError::EmptyTag { reference: reference() });
         }
         if r.digest.as_deref() == Some("") {
-            return Err(ImageError::EmptyDigest {
-                reference: reference(),
-            });
+            return Err(ImageError::EmptyDigest { reference: reference() });
         }
 
         check_name(s, &r.name)?;
@@ -100,14 +90,10 @@ fn check_name(reference: &str, name: &str) -> Result<(), ImageError> {
     }
     for component in path.split('/') {
         if component.is_empty() {
-            return Err(ImageError::EmptyComponent {
-                reference: reference(),
-            });
+            return Err(ImageError::EmptyComponent { reference: reference() });
         }
         if component.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(ImageError::Uppercase {
-                reference: reference(),
-            });
+            return Err(ImageError::Uppercase { reference: reference() });
         }
         if !PATH_COMPONENT.is_match(component) {
             return Err(ImageError::InvalidComponent {
@@ -123,9 +109,7 @@ fn check_name(reference: &str, name: &str) -> Result<(), ImageError> {
         });
     }
     if domain.is_none() && IMAGE_ID.is_match(path) {
-        return Err(ImageError::HexName {
-            reference: reference(),
-        });
+        return Err(ImageError::HexName { reference: reference() });
     }
     Ok(())
 }
@@ -160,10 +144,7 @@ fn valid_domain(domain: &str) -> bool {
 }
 
 fn check_digest(reference: &str, digest: &str) -> Result<(), ImageError> {
-    let Some((algorithm, encoded)) = digest
-        .split_once(':')
-        .filter(|(a, e)| !a.is_empty() && !e.is_empty())
-    else {
+    let Some((algorithm, encoded)) = digest.split_once(':').filter(|(a, e)| !a.is_empty() && !e.is_empty()) else {
         return Err(ImageError::DigestFormat {
             reference: reference.into(),
             digest: digest.into(),
@@ -182,12 +163,7 @@ fn check_digest(reference: &str, digest: &str) -> Result<(), ImageError> {
         _ => None,
     };
     let ok = match exact {
-        Some(len) => {
-            encoded.len() == len
-                && encoded
-                    .bytes()
-                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        }
+        Some(len) => encoded.len() == len && encoded.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')),
         None => encoded.len() >= 32 && encoded.bytes().all(|b| b.is_ascii_hexdigit()),
     };
     if ok {
@@ -239,18 +215,12 @@ mod tests {
             norm("localhost:5000/app"),
             ("localhost:5000".into(), "app".into(), None, None)
         );
-        assert_eq!(
-            norm("localhost/app"),
-            ("localhost".into(), "app".into(), None, None)
-        );
+        assert_eq!(norm("localhost/app"), ("localhost".into(), "app".into(), None, None));
         assert_eq!(
             norm("127.0.0.1:5000/a/b"),
             ("127.0.0.1:5000".into(), "a/b".into(), None, None)
         );
-        assert_eq!(
-            norm("[::1]:5000/a"),
-            ("[::1]:5000".into(), "a".into(), None, None)
-        );
+        assert_eq!(norm("[::1]:5000/a"), ("[::1]:5000".into(), "a".into(), None, None));
         assert_eq!(
             norm("[2001:db8::1]/a"),
             ("[2001:db8::1]".into(), "a".into(), None, None)
@@ -278,21 +248,12 @@ mod tests {
     #[test]
     fn tags_and_digests() {
         let r = ok("nginx:1.25.3-alpine");
-        assert_eq!(
-            (r.tag.as_deref(), r.digest.as_deref()),
-            (Some("1.25.3-alpine"), None)
-        );
+        assert_eq!((r.tag.as_deref(), r.digest.as_deref()), (Some("1.25.3-alpine"), None));
         let r = ok(&format!("nginx@{SHA256}"));
-        assert_eq!(
-            (r.tag.as_deref(), r.digest.as_deref()),
-            (None, Some(SHA256))
-        );
+        assert_eq!((r.tag.as_deref(), r.digest.as_deref()), (None, Some(SHA256)));
         let r = ok(&format!("ghcr.io/acme/app:v1@{SHA256}"));
         assert_eq!(r.name, "ghcr.io/acme/app");
-        assert_eq!(
-            (r.tag.as_deref(), r.digest.as_deref()),
-            (Some("v1"), Some(SHA256))
-        );
+        assert_eq!((r.tag.as_deref(), r.digest.as_deref()), (Some("v1"), Some(SHA256)));
         assert_eq!(r.to_string(), format!("ghcr.io/acme/app:v1@{SHA256}"));
         let r = ok("localhost:5000/app:5000");
         assert_eq!(
@@ -301,10 +262,7 @@ mod tests {
         );
         // Without a `/`, `localhost:5000` is the Docker Hub image `localhost` tagged `5000`.
         let r = ok("localhost:5000");
-        assert_eq!(
-            (r.name.as_str(), r.tag.as_deref()),
-            ("localhost", Some("5000"))
-        );
+        assert_eq!((r.name.as_str(), r.tag.as_deref()), ("localhost", Some("5000")));
         ok(&format!("a@sha512:{}", "0".repeat(128)));
         ok(&format!("a@sha384:{}", "f".repeat(96)));
         ok(&format!("a@blake3:{}", "A".repeat(32)));
@@ -314,15 +272,7 @@ mod tests {
 
     #[test]
     fn path_separators() {
-        for s in [
-            "a.b",
-            "a_b",
-            "a__b",
-            "a-b",
-            "a---b",
-            "acme/a-b.c_d__e/f-0",
-            "0/1",
-        ] {
+        for s in ["a.b", "a_b", "a__b", "a-b", "a---b", "acme/a-b.c_d__e/f-0", "0/1"] {
             ok(s);
         }
     }
@@ -346,12 +296,7 @@ mod tests {
         let r = |s: &str| s.to_string();
         let cases: Vec<(&str, ImageError)> = vec![
             ("", ImageError::Empty),
-            (
-                " nginx",
-                ImageError::Whitespace {
-                    reference: r(" nginx"),
-                },
-            ),
+            (" nginx", ImageError::Whitespace { reference: r(" nginx") }),
             (
                 "nginx:1 ",
                 ImageError::Whitespace {
@@ -372,18 +317,8 @@ mod tests {
                     without: r("ghcr.io/acme/app"),
                 },
             ),
-            (
-                "nginx:",
-                ImageError::EmptyTag {
-                    reference: r("nginx:"),
-                },
-            ),
-            (
-                "nginx@",
-                ImageError::EmptyDigest {
-                    reference: r("nginx@"),
-                },
-            ),
+            ("nginx:", ImageError::EmptyTag { reference: r("nginx:") }),
+            ("nginx@", ImageError::EmptyDigest { reference: r("nginx@") }),
             (
                 "nginx:1@",
                 ImageError::EmptyDigest {
@@ -415,30 +350,15 @@ mod tests {
                     reference: r("acme/App"),
                 },
             ),
-            (
-                "a//b",
-                ImageError::EmptyComponent {
-                    reference: r("a//b"),
-                },
-            ),
+            ("a//b", ImageError::EmptyComponent { reference: r("a//b") }),
             (
                 "ghcr.io/",
                 ImageError::EmptyComponent {
                     reference: r("ghcr.io/"),
                 },
             ),
-            (
-                "/nginx",
-                ImageError::EmptyComponent {
-                    reference: r("/nginx"),
-                },
-            ),
-            (
-                "nginx/",
-                ImageError::EmptyComponent {
-                    reference: r("nginx/"),
-                },
-            ),
+            ("/nginx", ImageError::EmptyComponent { reference: r("/nginx") }),
+            ("nginx/", ImageError::EmptyComponent { reference: r("nginx/") }),
             (
                 "-nginx",
                 ImageError::InvalidComponent {
@@ -609,10 +529,7 @@ mod tests {
         let short512 = format!("a@sha512:{}", "a".repeat(64));
         assert!(matches!(err(&short512), ImageError::DigestEncoded { .. }));
         let short_other = format!("a@blake3:{}", "a".repeat(31));
-        assert!(matches!(
-            err(&short_other),
-            ImageError::DigestEncoded { .. }
-        ));
+        assert!(matches!(err(&short_other), ImageError::DigestEncoded { .. }));
         let base58 = "a@multihash+base58:QmRZxt2b1FVZPNqd8hsiykDL3TdBDeTSPX9Kv46HmX4Gx8";
         assert!(matches!(err(base58), ImageError::DigestEncoded { .. }));
         let twice = format!("a@{SHA256}@{SHA256}");
@@ -622,12 +539,7 @@ mod tests {
     #[test]
     fn other_refusals() {
         let id = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-        assert_eq!(
-            err(id),
-            ImageError::HexName {
-                reference: id.into()
-            }
-        );
+        assert_eq!(err(id), ImageError::HexName { reference: id.into() });
         ok(&format!("acme/{id}"));
         let tag = format!("a:{}", "t".repeat(129));
         assert!(matches!(err(&tag), ImageError::InvalidTag { .. }));

@@ -72,35 +72,21 @@ mod tests {
         (r.name, r.tag, r.digest)
     }
 
-    fn parts(
-        name: &str,
-        tag: Option<&str>,
-        digest: Option<&str>,
-    ) -> (String, Option<String>, Option<String>) {
-        (
-            name.to_string(),
-            tag.map(Into::into),
-            digest.map(Into::into),
-        )
+    fn parts(name: &str, tag: Option<&str>, digest: Option<&str>) -> (String, Option<String>, Option<String>) {
+        (name.to_string(), tag.map(Into::into), digest.map(Into::into))
     }
 
     #[test]
     fn split_plain_names() {
         assert_eq!(split("nginx"), parts("nginx", None, None));
         assert_eq!(split("library/nginx"), parts("library/nginx", None, None));
-        assert_eq!(
-            split("ghcr.io/acme/app"),
-            parts("ghcr.io/acme/app", None, None)
-        );
+        assert_eq!(split("ghcr.io/acme/app"), parts("ghcr.io/acme/app", None, None));
     }
 
     #[test]
     fn split_tag_and_digest() {
         assert_eq!(split("nginx:1.2.3"), parts("nginx", Some("1.2.3"), None));
-        assert_eq!(
-            split("nginx@sha256:12345"),
-            parts("nginx", None, Some("sha256:12345"))
-        );
+        assert_eq!(split("nginx@sha256:12345"), parts("nginx", None, Some("sha256:12345")));
         assert_eq!(
             split("nginx:1.2.3@sha256:12345"),
             parts("nginx", Some("1.2.3"), Some("sha256:12345"))
@@ -109,10 +95,7 @@ mod tests {
 
     #[test]
     fn split_registry_port_is_not_a_tag() {
-        assert_eq!(
-            split("localhost:5000/app"),
-            parts("localhost:5000/app", None, None)
-        );
+        assert_eq!(split("localhost:5000/app"), parts("localhost:5000/app", None, None));
         assert_eq!(
             split("foo.com:443/nginx:1.2.3"),
             parts("foo.com:443/nginx", Some("1.2.3"), None)
@@ -121,10 +104,7 @@ mod tests {
             split("foo.com:443/nginx:1.2.3@sha256:12345"),
             parts("foo.com:443/nginx", Some("1.2.3"), Some("sha256:12345"))
         );
-        assert_eq!(
-            split("[::1]:5000/a:v1"),
-            parts("[::1]:5000/a", Some("v1"), None)
-        );
+        assert_eq!(split("[::1]:5000/a:v1"), parts("[::1]:5000/a", Some("v1"), None));
     }
 
     #[test]

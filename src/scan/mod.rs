@@ -29,10 +29,7 @@ pub enum ScanError {
     #[error("{}: lies outside the tree {} (after resolving `..` and symlinks); tagbump never edits outside it\nhint: run tagbump from the config repo, or pass --root", path.display(), root.display())]
     OutsideRoot { path: PathBuf, root: PathBuf },
     #[error("{}: {cause}", path.display())]
-    Io {
-        path: PathBuf,
-        cause: std::io::Error,
-    },
+    Io { path: PathBuf, cause: std::io::Error },
     #[error("{cause}")]
     Walk { cause: ignore::Error },
 }
@@ -80,10 +77,7 @@ pub fn candidates(root: &Path, paths: &[PathBuf]) -> Result<Vec<Candidate>, Scan
     for p in paths {
         // Check the path as given first: a symlink leading out of the tree is refused here.
         let real = check_inside(root, p)?;
-        let meta = fs_err::symlink_metadata(root.join(p)).map_err(|cause| ScanError::Io {
-            path: p.clone(),
-            cause,
-        })?;
+        let meta = fs_err::symlink_metadata(root.join(p)).map_err(|cause| ScanError::Io { path: p.clone(), cause })?;
         if real.is_file() {
             if meta.file_type().is_symlink() && !real.starts_with(&real_root) {
                 return Err(ScanError::OutsideRoot {

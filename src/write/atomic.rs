@@ -38,10 +38,7 @@ mod tests {
         fs_err::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
         write(&f, b"a: 2\n").unwrap();
         assert_eq!(fs_err::read_to_string(&f).unwrap(), "a: 2\n");
-        assert_eq!(
-            fs_err::metadata(&f).unwrap().permissions().mode() & 0o777,
-            0o640
-        );
+        assert_eq!(fs_err::metadata(&f).unwrap().permissions().mode() & 0o777, 0o640);
         assert_eq!(fs_err::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -28,10 +28,7 @@ fn writes_only_the_image_values() {
         .args(["set", "ghcr.io/acme/shop:1.5.0"]);
     let r = t.run();
     r.code(0);
-    assert_eq!(
-        t.read("deploy.yaml"),
-        DEPLOY.replace("shop:1.4.0", "shop:1.5.0")
-    );
+    assert_eq!(t.read("deploy.yaml"), DEPLOY.replace("shop:1.4.0", "shop:1.5.0"));
     assert!(
         r.stdout()
             .contains("deploy.yaml:10: ghcr.io/acme/shop:1.4.0 -> ghcr.io/acme/shop:1.5.0"),
@@ -46,11 +43,9 @@ fn writes_only_the_image_values() {
 
 #[test]
 fn dry_run_prints_a_diff_and_writes_nothing() {
-    let t = Test::new().file("deploy.yaml", DEPLOY).args([
-        "set",
-        "ghcr.io/acme/shop:1.5.0",
-        "--dry-run",
-    ]);
+    let t = Test::new()
+        .file("deploy.yaml", DEPLOY)
+        .args(["set", "ghcr.io/acme/shop:1.5.0", "--dry-run"]);
     let r = t.run();
     r.code(0);
     insta::assert_snapshot!(r.stdout());
@@ -59,16 +54,14 @@ fn dry_run_prints_a_diff_and_writes_nothing() {
 
 #[test]
 fn check_exits_1_when_something_would_change() {
-    let t =
-        Test::new()
-            .file("deploy.yaml", DEPLOY)
-            .args(["set", "ghcr.io/acme/shop:1.5.0", "--check"]);
+    let t = Test::new()
+        .file("deploy.yaml", DEPLOY)
+        .args(["set", "ghcr.io/acme/shop:1.5.0", "--check"]);
     t.run().code(1);
     assert_eq!(t.read("deploy.yaml"), DEPLOY);
-    let t =
-        Test::new()
-            .file("deploy.yaml", DEPLOY)
-            .args(["set", "ghcr.io/acme/shop:1.4.0", "--check"]);
+    let t = Test::new()
+        .file("deploy.yaml", DEPLOY)
+        .args(["set", "ghcr.io/acme/shop:1.4.0", "--check"]);
     t.run().code(0);
 }
 
@@ -99,10 +92,7 @@ fn crlf_bom_and_flow_style_are_kept() {
         .file("pod.yaml", text)
         .args(["set", "docker.io/library/nginx:1.27"]);
     t.run().code(0);
-    assert_eq!(
-        t.read("pod.yaml"),
-        text.replace("'nginx:1'", "'nginx:1.27'")
-    );
+    assert_eq!(t.read("pod.yaml"), text.replace("'nginx:1'", "'nginx:1.27'"));
 }
 
 #[test]
@@ -121,11 +111,9 @@ fn kustomization_entry_updated_in_place_and_digest_dropped() {
 #[test]
 fn add_entry_appends_in_the_lists_style() {
     let k = "images:\n  - name: redis\n    newTag: \"7\"\n";
-    let t = Test::new().file("kustomization.yaml", k).args([
-        "set",
-        "ghcr.io/acme/shop:1.5.0",
-        "--add-entry",
-    ]);
+    let t = Test::new()
+        .file("kustomization.yaml", k)
+        .args(["set", "ghcr.io/acme/shop:1.5.0", "--add-entry"]);
     t.run().code(0);
     assert_eq!(
         t.read("kustomization.yaml"),
@@ -138,22 +126,14 @@ fn add_entry_appends_in_the_lists_style() {
 #[test]
 fn hostile_input_is_refused_and_nothing_is_written() {
     let cases: [(&str, &[u8], &str); 4] = [
-        (
-            "bad.yaml",
-            b"image: nginx:1\nspec: [1, 2\n",
-            "bad.yaml: line",
-        ),
+        ("bad.yaml", b"image: nginx:1\nspec: [1, 2\n", "bad.yaml: line"),
         ("tabs.yaml", b"spec:\n\timage: nginx:1\n", "tabs.yaml: line"),
         (
             "dup.yaml",
             b"image: nginx:1\nimage: nginx:2\n",
             "dup.yaml: line 2: duplicate key `image` (first at line 1)",
         ),
-        (
-            "latin1.yaml",
-            b"image: nginx:1 # caf\xe9\n",
-            "latin1.yaml: not UTF-8",
-        ),
+        ("latin1.yaml", b"image: nginx:1 # caf\xe9\n", "latin1.yaml: not UTF-8"),
     ];
     for (name, contents, msg) in cases {
         let t = Test::new()
@@ -213,10 +193,7 @@ fn symlinks_and_dotdot_cannot_leave_the_tree() {
             "{p}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains("outside the tree"),
-            "{p}"
-        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("outside the tree"), "{p}");
     }
     assert_eq!(fs_err::read_to_string(&victim).unwrap(), "image: nginx:1\n");
 }
@@ -228,11 +205,7 @@ fn invalid_image_reference_is_a_usage_error() {
     assert!(r.stderr().contains("Nginx:1"), "{}", r.stderr());
     let r = Test::new().args(["set", "nginx"]).run();
     r.code(2);
-    assert!(
-        r.stderr().contains("neither a tag nor a digest"),
-        "{}",
-        r.stderr()
-    );
+    assert!(r.stderr().contains("neither a tag nor a digest"), "{}", r.stderr());
 }
 
 #[test]
@@ -241,10 +214,7 @@ fn gitignored_and_hidden_directories_are_not_edited() {
         .file(".gitignore", "rendered/\n")
         .file("rendered/out.yaml", "image: nginx:1\n")
         .file(".git/x.yaml", "image: nginx:1\n")
-        .file(
-            "apps/.argocd-source-shop.yaml",
-            "kustomize:\n  images:\n  - nginx:1\n",
-        )
+        .file("apps/.argocd-source-shop.yaml", "kustomize:\n  images:\n  - nginx:1\n")
         .file("apps/deploy.yaml", "image: nginx:1\n")
         .args(["set", "nginx:2"]);
     t.run().code(0);
@@ -293,9 +263,7 @@ fn values_key_applies_to_named_files_only() {
     t.run().code(0);
     let got = t.read("values.yaml");
     assert!(
-        got.starts_with(
-            "# chart values\nimage:\n  repository: ghcr.io/acme/shop\n  tag: \"1.5.0\"\n"
-        ),
+        got.starts_with("# chart values\nimage:\n  repository: ghcr.io/acme/shop\n  tag: \"1.5.0\"\n"),
         "{got}"
     );
     assert!(got.contains("tag: 1.5.0"), "{got}");
@@ -305,11 +273,9 @@ fn values_key_applies_to_named_files_only() {
 #[test]
 fn add_entry_creates_the_images_list() {
     let k = "resources:\n- deploy.yaml\n";
-    let t = Test::new().file("kustomization.yaml", k).args([
-        "set",
-        "ghcr.io/acme/shop:1.5.0",
-        "--add-entry",
-    ]);
+    let t = Test::new()
+        .file("kustomization.yaml", k)
+        .args(["set", "ghcr.io/acme/shop:1.5.0", "--add-entry"]);
     t.run().code(0);
     assert_eq!(
         t.read("kustomization.yaml"),

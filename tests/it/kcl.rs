@@ -167,8 +167,7 @@ fn bump(text: &str, targets: &[&str], overrides: &[(&str, &str)]) -> Result<Bump
 fn kcl_python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
     PYTHON.get_or_init(|| {
-        let python = std::env::var_os(KCL_PYTHON_ENV)
-            .map_or_else(|| PathBuf::from(KCL_PYTHON_DEFAULT), PathBuf::from);
+        let python = std::env::var_os(KCL_PYTHON_ENV).map_or_else(|| PathBuf::from(KCL_PYTHON_DEFAULT), PathBuf::from);
         let works = Command::new(&python)
             .args(["-c", "import kcl_lib.api"])
             .output()
@@ -191,11 +190,7 @@ fn kcl_eval(text: &str) -> Result<Value, String> {
     let file = dir.path().join("main.k");
     fs_err::write(&file, text).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/kcl_eval.py");
-    let out = Command::new(kcl_python())
-        .arg(&script)
-        .arg(&file)
-        .output()
-        .unwrap();
+    let out = Command::new(kcl_python()).arg(&script).arg(&file).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     match out.status.code() {
         Some(0) => Ok(serde_json::from_slice(&out.stdout).unwrap()),
@@ -208,8 +203,7 @@ fn kcl_eval(text: &str) -> Result<Value, String> {
 fn leaves(v: &Value, at: String, out: &mut BTreeMap<String, Value>) {
     match v {
         Value::Object(m) if !m.is_empty() => {
-            m.iter()
-                .for_each(|(k, v)| leaves(v, format!("{at}/{k}"), out));
+            m.iter().for_each(|(k, v)| leaves(v, format!("{at}/{k}"), out));
         }
         Value::Array(a) if !a.is_empty() => {
             a.iter()
@@ -242,18 +236,12 @@ fn assert_kcl_agrees(original: &str, updated: &str, expected: &[(&str, &str)]) {
         .filter(|k| before.get(*k) != after.get(*k))
         .map(|k| (k, (before.get(k), after.get(k))))
         .collect();
-    let want: BTreeMap<String, Value> = expected
-        .iter()
-        .map(|(k, v)| (k.to_string(), Value::from(*v)))
-        .collect();
+    let want: BTreeMap<String, Value> = expected.iter().map(|(k, v)| (k.to_string(), Value::from(*v))).collect();
     let got: BTreeMap<String, Value> = changed
         .iter()
         .map(|(k, (_, new))| (k.to_string(), new.cloned().unwrap_or(Value::Null)))
         .collect();
-    assert_eq!(
-        got, want,
-        "KCL's evaluation changed other values: {changed:#?}"
-    );
+    assert_eq!(got, want, "KCL's evaluation changed other values: {changed:#?}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -384,10 +372,7 @@ fn unterminated_string_names_the_line_kcl_names() {
 
 #[test]
 fn unterminated_triple_quoted_string() {
-    let text = SEED.replace(
-        "  # this line is inside a string\n\"\"\"",
-        "  # and never closed",
-    );
+    let text = SEED.replace("  # this line is inside a string\n\"\"\"", "  # and never closed");
     let e = bump(&text, &["ghcr.io/acme/app:1.3.0"], &[]).err().unwrap();
     assert_eq!(e.to_string(), "line 26:18: unterminated string literal");
     assert!(kcl_eval(&text).is_err());
@@ -417,9 +402,7 @@ fn override_path_that_is_not_there() {
 fn override_path_holding_an_expression() {
     let e = bump(SEED, &[], &[("deployment.kind", "x:1")]);
     assert!(e.is_ok(), "a string literal is replaced whatever it holds");
-    let e = bump(SEED, &[], &[("deployment.metadata.name", "x:1")])
-        .err()
-        .unwrap();
+    let e = bump(SEED, &[], &[("deployment.metadata.name", "x:1")]).err().unwrap();
     assert_eq!(
         e.to_string().lines().next().unwrap(),
         "line 43:21: override path deployment.metadata.name holds the expression `app.name`, \

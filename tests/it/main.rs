@@ -4,4 +4,5 @@
 mod cli;
 mod conformance;
 mod kcl;
+mod props;
 mod support;

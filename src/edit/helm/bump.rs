@@ -76,8 +76,7 @@ fn image_mapping(doc: &YamlDoc, v: &Visit) -> Option<Found> {
         n.scalar().is_some().then_some((n, p))
     };
     let (_, tag) = field("tag")?;
-    let (name, _) =
-        field("repository").or_else(|| field("name").filter(|_| v.key == Some("image")))?;
+    let (name, _) = field("repository").or_else(|| field("name").filter(|_| v.key == Some("image")))?;
     let name = name.scalar()?;
     if name.is_empty() {
         return None;
@@ -154,10 +153,7 @@ image:
     fn plain_tags_are_quoted_when_they_would_read_as_numbers() {
         let t = "image:\n  repository: nginx\n  tag: '1.25'\nsidecar:\n  repository: nginx\n  tag: v1\n";
         let want = "image:\n  repository: nginx\n  tag: '1.26'\nsidecar:\n  repository: nginx\n  tag: \"1.26\"\n";
-        assert_eq!(
-            bump_text(t, &["docker.io/library/nginx:1.26"]).unwrap(),
-            want
-        );
+        assert_eq!(bump_text(t, &["docker.io/library/nginx:1.26"]).unwrap(), want);
     }
 
     #[test]
@@ -199,10 +195,7 @@ other:
         assert_eq!(bump_text(t, &["acme/app@sha256:bbb"]).unwrap(), t);
         // An empty digest stays empty.
         let t = "image:\n  repository: acme/app\n  tag: v1\n  digest: \"\"\n";
-        assert_eq!(
-            bump_text(t, &["acme/app:v2"]).unwrap(),
-            t.replace("v1", "v2")
-        );
+        assert_eq!(bump_text(t, &["acme/app:v2"]).unwrap(), t.replace("v1", "v2"));
     }
 
     #[test]

@@ -23,19 +23,14 @@ enum Tree {
     /// A string, and the key path that asked for it (for messages).
     Leaf { value: String, by: String },
     /// A new mapping, and the first key path that needed it.
-    Branch {
-        entries: Vec<(String, Tree)>,
-        by: String,
-    },
+    Branch { entries: Vec<(String, Tree)>, by: String },
 }
 
 impl Tree {
     fn data(&self) -> Data {
         match self {
             Tree::Leaf { value, .. } => Data::Str(value.clone()),
-            Tree::Branch { entries, .. } => {
-                Data::Map(entries.iter().map(|(k, t)| (k.clone(), t.data())).collect())
-            }
+            Tree::Branch { entries, .. } => Data::Map(entries.iter().map(|(k, t)| (k.clone(), t.data())).collect()),
         }
     }
 }
@@ -44,14 +39,7 @@ impl Creates {
     /// Plan `keys` (a path of missing keys) under the mapping at `map`, set to `value`; `key`
     /// is the whole key path, `line` where the mapping is. A later value for the same key
     /// replaces an earlier one.
-    pub fn add(
-        &mut self,
-        map: Path,
-        keys: &[String],
-        value: &str,
-        key: &str,
-        line: usize,
-    ) -> Result<(), HelmError> {
+    pub fn add(&mut self, map: Path, keys: &[String], value: &str, key: &str, line: usize) -> Result<(), HelmError> {
         let (last, parents) = keys.split_last().expect("a missing path has a key");
         let i = match self.maps.iter().position(|(m, _)| *m == map) {
             Some(i) => i,
@@ -114,8 +102,7 @@ impl Creates {
             let by = match &entries[0].1 {
                 Tree::Leaf { by, .. } | Tree::Branch { by, .. } => by.as_str(),
             };
-            let data: Vec<(String, Data)> =
-                entries.iter().map(|(k, t)| (k.clone(), t.data())).collect();
+            let data: Vec<(String, Data)> = entries.iter().map(|(k, t)| (k.clone(), t.data())).collect();
             insert_all(doc, map, data, edits).map_err(|e| HelmError::yaml(by, e))?;
         }
         // Insertions at the end of a file without a final newline each start a new line; only
@@ -146,14 +133,8 @@ fn insert_all(
     data: Vec<(String, Data)>,
     edits: &mut Edits,
 ) -> Result<(), crate::edit::yaml::YamlError> {
-    let node = doc
-        .at(map)
-        .expect("creations are planned under mappings that exist");
-    let Kind::Map {
-        flow: true,
-        entries,
-    } = &node.kind
-    else {
+    let node = doc.at(map).expect("creations are planned under mappings that exist");
+    let Kind::Map { flow: true, entries } = &node.kind else {
         for (k, v) in data {
             doc.insert(map, &k, v, edits)?;
         }
@@ -194,11 +175,7 @@ fn insert_all(
         range,
         text: new_text,
         old: String::new(),
-        new: data
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
+        new: data.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", "),
     });
     for (k, value) in data {
         edits.changes.push(Change::Insert {
@@ -246,9 +223,6 @@ fn flow(v: &Data) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Data::Seq(items) => format!(
-            "[{}]",
-            items.iter().map(flow).collect::<Vec<_>>().join(", ")
-        ),
+        Data::Seq(items) => format!("[{}]", items.iter().map(flow).collect::<Vec<_>>().join(", ")),
     }
 }

@@ -18,18 +18,16 @@ pub(super) struct Segment<'k> {
 /// what follows the last `[`.
 pub(super) fn segments(key: &str) -> Vec<Segment<'_>> {
     key.split('.')
-        .map(
-            |part| match part.strip_suffix(']').and_then(|p| p.rsplit_once('[')) {
-                Some((name, index)) => Segment {
-                    name,
-                    index: Some(index),
-                },
-                None => Segment {
-                    name: part,
-                    index: None,
-                },
+        .map(|part| match part.strip_suffix(']').and_then(|p| p.rsplit_once('[')) {
+            Some((name, index)) => Segment {
+                name,
+                index: Some(index),
             },
-        )
+            None => Segment {
+                name: part,
+                index: None,
+            },
+        })
         .collect()
 }
 
@@ -43,10 +41,7 @@ mod tests {
 
     #[test]
     fn dots_and_indexes() {
-        assert_eq!(
-            segments("image.tag"),
-            [seg("image", None), seg("tag", None)]
-        );
+        assert_eq!(segments("image.tag"), [seg("image", None), seg("tag", None)]);
         assert_eq!(
             segments("images123[0].tag"),
             [seg("images123", Some("0")), seg("tag", None)]

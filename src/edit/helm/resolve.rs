@@ -44,11 +44,7 @@ pub(super) fn resolve(doc: &YamlDoc, key: &str) -> Result<Found, HelmError> {
     let (mut node, mut path) = (root, root_path);
     for (n, seg) in segs.iter().enumerate() {
         let found = node.entry(seg.name);
-        let index = parse_index(
-            seg,
-            found.map_or(node.line, |i| node.entries()[i].0.line),
-            key,
-        )?;
+        let index = parse_index(seg, found.map_or(node.line, |i| node.entries()[i].0.line), key)?;
         let Some(i) = found else {
             return missing(&segs[n..], node, path, key);
         };
@@ -144,16 +140,12 @@ fn parse_index(seg: &Segment, line: usize, key: &str) -> Result<Option<i64>, Hel
     let Some(index) = seg.index else {
         return Ok(None);
     };
-    index
-        .trim()
-        .parse::<i64>()
-        .map(Some)
-        .map_err(|_| HelmError::BadIndex {
-            line,
-            key: key.into(),
-            name: seg.name.into(),
-            index: index.into(),
-        })
+    index.trim().parse::<i64>().map(Some).map_err(|_| HelmError::BadIndex {
+        line,
+        key: key.into(),
+        name: seg.name.into(),
+        index: index.into(),
+    })
 }
 
 fn child(path: &[usize], i: usize) -> Path {

@@ -13,12 +13,7 @@ use crate::image::{canonical_name, split_domain};
 /// path (`image.tag:`) wins; otherwise the path is followed, through aliases to their
 /// anchors, and missing keys are appended at the end of the deepest mapping that exists. An
 /// error leaves `edits` as it was.
-pub fn set_value(
-    doc: &YamlDoc,
-    key: &str,
-    value: &str,
-    edits: &mut Edits,
-) -> Result<(), HelmError> {
+pub fn set_value(doc: &YamlDoc, key: &str, value: &str, edits: &mut Edits) -> Result<(), HelmError> {
     set_values(doc, &[(key.to_string(), value.to_string())], edits)
 }
 
@@ -35,11 +30,7 @@ pub fn set_value(
 /// - a later value for the same key (or for the same anchored node) wins.
 ///
 /// Nothing is added to `edits` unless every key can be set.
-pub fn set_values(
-    doc: &YamlDoc,
-    values: &[(String, String)],
-    edits: &mut Edits,
-) -> Result<(), HelmError> {
+pub fn set_values(doc: &YamlDoc, values: &[(String, String)], edits: &mut Edits) -> Result<(), HelmError> {
     let mut sets: Vec<(Path, String, String)> = Vec::new();
     let mut creates = Creates::default();
     for (key, value) in values {
@@ -113,8 +104,7 @@ fn split_registry_of(name: &str) -> Option<(&str, &str)> {
 /// empty `registry:` is Docker Hub, as charts that write `{{ .registry }}/` only when set mean.
 fn same_registry(a: &str, b: &str) -> bool {
     let a = if a.is_empty() { "docker.io" } else { a };
-    a.eq_ignore_ascii_case(b)
-        || canonical_name(&format!("{a}/x/y")) == canonical_name(&format!("{b}/x/y"))
+    a.eq_ignore_ascii_case(b) || canonical_name(&format!("{a}/x/y")) == canonical_name(&format!("{b}/x/y"))
 }
 
 #[cfg(test)]
@@ -128,10 +118,7 @@ mod tests {
     fn many(text: &str, values: &[(&str, &str)]) -> Result<String, String> {
         let doc = YamlDoc::parse(text).unwrap();
         let mut edits = Edits::default();
-        let values: Vec<(String, String)> = values
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let values: Vec<(String, String)> = values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         set_values(&doc, &values, &mut edits).map_err(|e| e.to_string())?;
         doc.finish(&edits).map_err(|e| e.to_string())
     }
@@ -168,30 +155,20 @@ mod tests {
             &[("x.image.name", "nginx"), ("x.image.tag", "v1"), ("b", "2")],
         )
         .unwrap();
-        assert_eq!(
-            got,
-            "a: 1\nx:\n  image:\n    name: nginx\n    tag: v1\nb: \"2\"\n"
-        );
+        assert_eq!(got, "a: 1\nx:\n  image:\n    name: nginx\n    tag: v1\nb: \"2\"\n");
         let got = many("a: 1", &[("x.w", "1.0.0"), ("z", "v")]).unwrap();
         assert_eq!(got, "a: 1\nx:\n  w: 1.0.0\nz: v\n");
     }
 
     #[test]
     fn nested_parent_ending_at_the_same_byte() {
-        let got = many(
-            "image:\n  name: x\n",
-            &[("replicas", "two"), ("image.tag", "v1")],
-        )
-        .unwrap();
+        let got = many("image:\n  name: x\n", &[("replicas", "two"), ("image.tag", "v1")]).unwrap();
         assert_eq!(got, "image:\n  name: x\n  tag: v1\nreplicas: two\n");
     }
 
     #[test]
     fn flow_mappings_and_bare_documents() {
-        assert_eq!(
-            set("image: {}\n", "image.tag", "v1").unwrap(),
-            "image: {tag: v1}\n"
-        );
+        assert_eq!(set("image: {}\n", "image.tag", "v1").unwrap(), "image: {tag: v1}\n");
         assert_eq!(
             set("image: {name: a}\n", "image.s.tag", "v1").unwrap(),
             "image: {name: a, s: {tag: v1}}\n"
@@ -204,10 +181,7 @@ mod tests {
 
     #[test]
     fn later_value_wins() {
-        assert_eq!(
-            many("tag: a\n", &[("tag", "b"), ("tag", "c")]).unwrap(),
-            "tag: c\n"
-        );
+        assert_eq!(many("tag: a\n", &[("tag", "b"), ("tag", "c")]).unwrap(), "tag: c\n");
         assert_eq!(
             many("x: 1\n", &[("t.a", "b"), ("t.a", "c")]).unwrap(),
             "x: 1\nt:\n  a: c\n"
@@ -218,24 +192,14 @@ mod tests {
     fn conflicting_creations_are_refused() {
         let want = "line 1: keys `a.b` and `a.b.c` cannot both be set: the first is a string, and the second needs a \
                     mapping there";
-        assert_eq!(
-            many("x: 1\n", &[("a.b", "v"), ("a.b.c", "w")]).unwrap_err(),
-            want
-        );
-        assert_eq!(
-            many("x: 1\n", &[("a.b.c", "w"), ("a.b", "v")]).unwrap_err(),
-            want
-        );
+        assert_eq!(many("x: 1\n", &[("a.b", "v"), ("a.b.c", "w")]).unwrap_err(), want);
+        assert_eq!(many("x: 1\n", &[("a.b.c", "w"), ("a.b", "v")]).unwrap_err(), want);
     }
 
     #[test]
     fn empty_values_are_skipped() {
         assert_eq!(
-            many(
-                "image:\n  tag: v1\n",
-                &[("image.tag", ""), ("image.digest", "")]
-            )
-            .unwrap(),
+            many("image:\n  tag: v1\n", &[("image.tag", ""), ("image.digest", "")]).unwrap(),
             "image:\n  tag: v1\n"
         );
     }
@@ -247,17 +211,9 @@ mod tests {
         let got = set(t, "image.name", "ghcr.io/bitnami/nginx").unwrap();
         assert_eq!(got, "image:\n  registry: ghcr.io\n  name: bitnami/nginx\n");
         let t = "image:\n  registry: \"\"\n  name: bitnami/nginx\n";
-        assert_eq!(
-            set(t, "image.name", "index.docker.io/bitnami/nginx").unwrap(),
-            t
-        );
+        assert_eq!(set(t, "image.name", "index.docker.io/bitnami/nginx").unwrap(), t);
         // Without a registry key the name is written as given.
-        let got = set(
-            "image:\n  name: acme/app\n",
-            "image.name",
-            "ghcr.io/acme/app",
-        )
-        .unwrap();
+        let got = set("image:\n  name: acme/app\n", "image.name", "ghcr.io/acme/app").unwrap();
         assert_eq!(got, "image:\n  name: ghcr.io/acme/app\n");
     }
 
@@ -269,10 +225,7 @@ mod tests {
             "v: &v 2.0.0\nimage:\n  tag: *v\n"
         );
         let t = "base: &b\n  tag: x\nimage: *b\n";
-        assert_eq!(
-            set(t, "image.tag", "w").unwrap(),
-            "base: &b\n  tag: w\nimage: *b\n"
-        );
+        assert_eq!(set(t, "image.tag", "w").unwrap(), "base: &b\n  tag: w\nimage: *b\n");
     }
 
     #[test]
@@ -289,20 +242,11 @@ mod tests {
             "{e}"
         );
         let e = set(t, "a.b", "v").unwrap_err();
-        assert_eq!(
-            e,
-            "line 1: key `a.b`: `a` is the value `1`, so it has no key `b`"
-        );
+        assert_eq!(e, "line 1: key `a.b`: `a` is the value `1`, so it has no key `b`");
         let e = set(t, "image", "v").unwrap_err();
-        assert_eq!(
-            e,
-            "line 2: key `image` is a mapping; tagbump only sets strings"
-        );
+        assert_eq!(e, "line 2: key `image` is a mapping; tagbump only sets strings");
         let e = set(t, "new[0].tag", "v").unwrap_err();
-        assert!(
-            e.starts_with("line 1: key `new[0].tag`: `new` does not exist"),
-            "{e}"
-        );
+        assert!(e.starts_with("line 1: key `new[0].tag`: `new` does not exist"), "{e}");
         let e = set("- a\n", "a", "v").unwrap_err();
         assert_eq!(
             e,
@@ -315,10 +259,7 @@ mod tests {
     #[test]
     fn creates_after_a_block_scalar() {
         let t = "a:\n  s: |\n    x\nc: 1\n";
-        assert_eq!(
-            set(t, "a.tag", "v").unwrap(),
-            "a:\n  s: |\n    x\n  tag: v\nc: 1\n"
-        );
+        assert_eq!(set(t, "a.tag", "v").unwrap(), "a:\n  s: |\n    x\n  tag: v\nc: 1\n");
         let t = "r:\n  a:\n    s: |+\n      x\n\n  c: 1\n";
         assert_eq!(
             set(t, "r.a.tag", "v").unwrap(),
@@ -339,20 +280,14 @@ mod tests {
 
     #[test]
     fn only_the_first_document_is_read() {
-        assert_eq!(
-            set("a: 1\n---\nb: 2\n", "b", "v").unwrap(),
-            "a: 1\nb: v\n---\nb: 2\n"
-        );
+        assert_eq!(set("a: 1\n---\nb: 2\n", "b", "v").unwrap(), "a: 1\nb: v\n---\nb: 2\n");
     }
 
     #[test]
     fn an_error_adds_nothing() {
         let doc = YamlDoc::parse("a: x\nb: [1]\n").unwrap();
         let mut edits = Edits::default();
-        let values = [
-            ("a".to_string(), "y".to_string()),
-            ("b.c".to_string(), "z".to_string()),
-        ];
+        let values = [("a".to_string(), "y".to_string()), ("b.c".to_string(), "z".to_string())];
         assert!(set_values(&doc, &values, &mut edits).is_err());
         assert!(edits.is_empty());
     }

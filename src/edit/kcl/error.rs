@@ -14,11 +14,7 @@ pub enum KclError {
 
     /// A string literal tagbump had to read holds an escape it cannot decode.
     #[error("line {line}:{column}: cannot read string literal: {reason}")]
-    InvalidString {
-        line: usize,
-        column: usize,
-        reason: String,
-    },
+    InvalidString { line: usize, column: usize, reason: String },
 
     /// The new value cannot be written in the quote style the file uses at this place.
     #[error(
@@ -44,10 +40,7 @@ pub enum KclError {
          assign a string literal at {path} first",
         not_found_detail(.found)
     )]
-    PathNotFound {
-        path: String,
-        found: Option<PartialMatch>,
-    },
+    PathNotFound { path: String, found: Option<PartialMatch> },
 
     /// The override path is assigned something other than a plain string literal.
     #[error(
@@ -64,19 +57,11 @@ pub enum KclError {
 
     /// An opening bracket the override search had to walk through is never closed.
     #[error("line {line}:{column}: `{bracket}` is never closed")]
-    Unclosed {
-        line: usize,
-        column: usize,
-        bracket: char,
-    },
+    Unclosed { line: usize, column: usize, bracket: char },
 
     /// A closing bracket that does not match the bracket it would close.
     #[error("line {line}:{column}: unexpected `{bracket}`")]
-    Unexpected {
-        line: usize,
-        column: usize,
-        bracket: char,
-    },
+    Unexpected { line: usize, column: usize, bracket: char },
 
     /// Two requests (an image target and an override path) ask for different values in the
     /// same literal.
@@ -114,9 +99,6 @@ pub struct PartialMatch {
 fn not_found_detail(found: &Option<PartialMatch>) -> String {
     match found {
         None => ": no top-level variable of that name is assigned in this file".to_string(),
-        Some(m) => format!(
-            ": `{}` is assigned at line {} but {}",
-            m.prefix, m.line, m.reason
-        ),
+        Some(m) => format!(": `{}` is assigned at line {} but {}", m.prefix, m.line, m.reason),
     }
 }

@@ -50,13 +50,7 @@ pub fn splices(src: &str, tokens: &[Token], targets: &[Target]) -> Result<Vec<Sp
 
 /// The splice that writes `new` in place of the literal `tok` (whose value is `old`), in the
 /// literal's own style.
-pub fn replace(
-    src: &str,
-    tok: &Token,
-    style: StrStyle,
-    old: &str,
-    new: &str,
-) -> Result<Splice, KclError> {
+pub fn replace(src: &str, tok: &Token, style: StrStyle, old: &str, new: &str) -> Result<Splice, KclError> {
     let text = string_lit::encode(new, style).map_err(|e| KclError::Unrepresentable {
         line: tok.line,
         column: tok.column,

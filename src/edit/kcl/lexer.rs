@@ -63,9 +63,9 @@ impl Token {
 
 /// Operators and delimiters, longest first so that `**=` is not read as `*`, `*`, `=`.
 const PUNCTS: &[&str] = &[
-    "**=", "//=", "<<=", ">>=", "...", "**", "//", "<<", ">>", "==", "!=", "<=", ">=", "+=", "-=",
-    "*=", "/=", "%=", "&=", "|=", "^=", "->", "+", "-", "*", "/", "%", "&", "|", "^", "~", "<",
-    ">", "=", "!", "@", "(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "$", "?",
+    "**=", "//=", "<<=", ">>=", "...", "**", "//", "<<", ">>", "==", "!=", "<=", ">=", "+=", "-=", "*=", "/=", "%=",
+    "&=", "|=", "^=", "->", "+", "-", "*", "/", "%", "&", "|", "^", "~", "<", ">", "=", "!", "@", "(", ")", "[", "]",
+    "{", "}", ",", ":", ".", ";", "$", "?",
 ];
 
 /// Split `src` into tokens. Fails only on a string literal that is never closed.
@@ -109,9 +109,7 @@ impl Lexer<'_> {
                     }
                     TokenKind::Comment
                 }
-                'r' | 'R' if matches!(self.peek(1), Some('"' | '\'')) => {
-                    self.string(line, column)?
-                }
+                'r' | 'R' if matches!(self.peek(1), Some('"' | '\'')) => self.string(line, column)?,
                 '"' | '\'' => self.string(line, column)?,
                 '$' if self.peek(1).is_some_and(is_ident_start) => {
                     self.bump();
@@ -207,9 +205,7 @@ impl Lexer<'_> {
             let after_exponent = !hex && matches!(self.prev(), Some('e' | 'E'));
             let take = is_ident_continue(c)
                 || (c == '.' && self.peek(1).is_some_and(|d| d.is_ascii_digit()))
-                || ((c == '+' || c == '-')
-                    && after_exponent
-                    && self.peek(1).is_some_and(|d| d.is_ascii_digit()));
+                || ((c == '+' || c == '-') && after_exponent && self.peek(1).is_some_and(|d| d.is_ascii_digit()));
             if !take {
                 break;
             }
@@ -245,15 +241,7 @@ impl Lexer<'_> {
 fn is_blank(c: char) -> bool {
     matches!(
         c,
-        ' ' | '\t'
-            | '\r'
-            | '\x0b'
-            | '\x0c'
-            | '\u{85}'
-            | '\u{200e}'
-            | '\u{200f}'
-            | '\u{2028}'
-            | '\u{2029}'
+        ' ' | '\t' | '\r' | '\x0b' | '\x0c' | '\u{85}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}'
     )
 }
 
@@ -270,11 +258,7 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<(TokenKind, &str)> {
-        lex(src)
-            .unwrap()
-            .into_iter()
-            .map(|t| (t.kind, &src[t.span]))
-            .collect()
+        lex(src).unwrap().into_iter().map(|t| (t.kind, &src[t.span])).collect()
     }
 
     fn texts(src: &str) -> Vec<&str> {
@@ -340,10 +324,7 @@ m''' "" '' """""""#;
     #[test]
     fn positions() {
         let toks = lex("é = 'x'\n  b").unwrap();
-        assert_eq!(
-            (toks[2].line, toks[2].column, toks[2].span.clone()),
-            (1, 5, 5..8)
-        );
+        assert_eq!((toks[2].line, toks[2].column, toks[2].span.clone()), (1, 5, 5..8));
         assert_eq!((toks[4].line, toks[4].column), (2, 3));
     }
 }

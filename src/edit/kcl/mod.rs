@@ -50,11 +50,7 @@ pub struct KclOverride {
 /// that target ([`Target::rewrite`]); every override replaces the literal at its path. Each
 /// new literal keeps the old one's quote style and prefix. Apply the splices with
 /// [`crate::edit::splice::apply`] and check the result with [`verify`].
-pub fn edit(
-    text: &str,
-    targets: &[Target],
-    overrides: &[KclOverride],
-) -> Result<Vec<Splice>, KclError> {
+pub fn edit(text: &str, targets: &[Target], overrides: &[KclOverride]) -> Result<Vec<Splice>, KclError> {
     let tokens = lexer::lex(text)?;
     let mut splices = images::splices(text, &tokens, targets)?;
     for ov in overrides {

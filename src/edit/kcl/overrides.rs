@@ -31,13 +31,8 @@ use crate::edit::Splice;
 /// The splices that write `ov.value` at `ov.path` (none when it is already there).
 pub fn splices(src: &str, tokens: &[Token], ov: &KclOverride) -> Result<Vec<Splice>, KclError> {
     let segments: Vec<&str> = ov.path.split('.').collect();
-    if segments
-        .iter()
-        .any(|s| s.trim().is_empty() || *s != s.trim())
-    {
-        return Err(KclError::InvalidPath {
-            path: ov.path.clone(),
-        });
+    if segments.iter().any(|s| s.trim().is_empty() || *s != s.trim()) {
+        return Err(KclError::InvalidPath { path: ov.path.clone() });
     }
     let sig: Vec<&Token> = tokens
         .iter()
@@ -73,12 +68,10 @@ pub fn splices(src: &str, tokens: &[Token], ov: &KclOverride) -> Result<Vec<Spli
             Value::Block(..) => return Err(not_a_string(ov, tok, "a config block".into())),
             Value::Expr => return Err(not_a_string(ov, tok, describe(src, &sig, hit))),
         };
-        let old = string_lit::decode(style.body(tok.text(src)), style).map_err(|e| {
-            KclError::InvalidString {
-                line: tok.line,
-                column: tok.column,
-                reason: e.reason,
-            }
+        let old = string_lit::decode(style.body(tok.text(src)), style).map_err(|e| KclError::InvalidString {
+            line: tok.line,
+            column: tok.column,
+            reason: e.reason,
         })?;
         if old.contains("${") && style.raw.is_none() {
             return Err(not_a_string(ov, tok, "an interpolated string".into()));
@@ -261,9 +254,7 @@ impl Search<'_> {
             let t = self.sig[j];
             let text = self.text(j);
             // Bracket groups are jumped over whole, so any closer here ends the enclosing block.
-            if t.kind == TokenKind::Newline
-                || (t.kind == TokenKind::Punct && matches!(text, "," | ")" | "]" | "}"))
-            {
+            if t.kind == TokenKind::Newline || (t.kind == TokenKind::Punct && matches!(text, "," | ")" | "]" | "}")) {
                 break;
             }
             j = self.skip(j);
@@ -285,27 +276,13 @@ impl Search<'_> {
                 self.block(depth, open, close);
                 if self.hits.len() == before {
                     let reason = format!("has no `{}` in its config", self.path[depth]);
-                    self.note(
-                        depth,
-                        PartialMatch {
-                            prefix,
-                            line,
-                            reason,
-                        },
-                    );
+                    self.note(depth, PartialMatch { prefix, line, reason });
                 }
             }
             _ => {
                 let shown = describe(self.src, self.sig, value);
                 let reason = format!("its value is not a `{{...}}` config block but {shown}");
-                self.note(
-                    depth,
-                    PartialMatch {
-                        prefix,
-                        line,
-                        reason,
-                    },
-                );
+                self.note(depth, PartialMatch { prefix, line, reason });
             }
         }
     }
@@ -325,9 +302,7 @@ impl Search<'_> {
                 j += 1;
                 continue;
             }
-            if self.sig[j].kind == TokenKind::Ident
-                && matches!(self.text(j), "if" | "elif" | "else")
-            {
+            if self.sig[j].kind == TokenKind::Ident && matches!(self.text(j), "if" | "elif" | "else") {
                 j = self.skip_conditional(j, close);
                 continue;
             }
@@ -336,9 +311,7 @@ impl Search<'_> {
             while j < close {
                 let segment = match self.sig[j].kind {
                     TokenKind::Ident => Some(self.text(j).to_string()),
-                    TokenKind::Str(style) => {
-                        string_lit::decode(style.body(self.text(j)), style).ok()
-                    }
+                    TokenKind::Str(style) => string_lit::decode(style.body(self.text(j)), style).ok(),
                     _ => None,
                 };
                 let Some(segment) = segment else { break };
@@ -350,9 +323,7 @@ impl Search<'_> {
                     break;
                 }
             }
-            let is_op = j < close
-                && matches!(self.text(j), ":" | "=" | "+=")
-                && self.sig[j].kind == TokenKind::Punct;
+            let is_op = j < close && matches!(self.text(j), ":" | "=" | "+=") && self.sig[j].kind == TokenKind::Punct;
             if key.is_empty() || !is_op {
                 // `**base`, a comprehension, or something this search does not follow.
                 j = self.value(j.max(key_start)).end.max(j + 1);
@@ -394,10 +365,7 @@ fn describe(src: &str, sig: &[&Token], value: Range<usize>) -> String {
         return "nothing".to_string();
     }
     let (a, b) = (sig[value.start], sig[value.end - 1]);
-    format!(
-        "the expression `{}`",
-        snippet(&src[a.span.start..b.span.end])
-    )
+    format!("the expression `{}`", snippet(&src[a.span.start..b.span.end]))
 }
 
 /// A value's text for a message: one line, at most 60 characters.

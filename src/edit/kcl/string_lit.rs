@@ -131,19 +131,13 @@ pub fn decode(body: &str, style: StrStyle) -> Result<String, DecodeError> {
                     v => char::from_u32(v),
                 };
                 let Some(decoded) = decoded else {
-                    return Err(err(
-                        at,
-                        &format!("`\\{next}{value:x}` is not a Unicode character"),
-                    ));
+                    return Err(err(at, &format!("`\\{next}{value:x}` is not a Unicode character")));
                 };
                 out.push(decoded);
             }
             'N' => {
                 // KCL resolves `\N{NAME}` with the Unicode name table; tagbump has none.
-                return Err(err(
-                    at,
-                    "`\\N{...}` named escapes are not supported by tagbump",
-                ));
+                return Err(err(at, "`\\N{...}` named escapes are not supported by tagbump"));
             }
             other => {
                 out.push('\\');
@@ -177,9 +171,7 @@ pub fn encode(value: &str, style: StrStyle) -> Result<String, EncodeError> {
         .filter(|toks| toks.len() == 1 && toks[0].span == (0..lit.len()))
         .and_then(|_| decode(style.body(&lit), style).ok());
     if back.as_deref() != Some(value) {
-        return Err(EncodeError(format!(
-            "the {style} form cannot hold this value exactly"
-        )));
+        return Err(EncodeError(format!("the {style} form cannot hold this value exactly")));
     }
     Ok(lit)
 }
@@ -288,10 +280,7 @@ mod tests {
 
     #[test]
     fn encodes_in_the_same_style() {
-        assert_eq!(
-            encode("ghcr.io/a/b:1.2", DQ).unwrap(),
-            r#""ghcr.io/a/b:1.2""#
-        );
+        assert_eq!(encode("ghcr.io/a/b:1.2", DQ).unwrap(), r#""ghcr.io/a/b:1.2""#);
         assert_eq!(encode("it's", SQ).unwrap(), r"'it\'s'");
         assert_eq!(encode("a\"b\\c", DQ).unwrap(), r#""a\"b\\c""#);
         assert_eq!(encode("a\nb", DQ).unwrap(), r#""a\nb""#);

@@ -25,8 +25,7 @@ fn run(text: &str, targets: &[&str], overrides: &[KclOverride]) -> Result<String
 
 #[test]
 fn bumps_the_matching_literal_only() {
-    let src =
-        "a = \"ghcr.io/acme/app:1.0\"  # ghcr.io/acme/app:1.0\nb = 'ghcr.io/acme/other:1.0'\n";
+    let src = "a = \"ghcr.io/acme/app:1.0\"  # ghcr.io/acme/app:1.0\nb = 'ghcr.io/acme/other:1.0'\n";
     let out = run(src, &["ghcr.io/acme/app:2.0"], &[]).unwrap();
     assert_eq!(
         out,
@@ -99,10 +98,7 @@ cfg = {
     let out = run(src, &[], &overrides).unwrap();
     assert!(out.contains("image = 'new:1'"), "{out}");
     assert!(out.contains("containers.main.image = \"new:2\""), "{out}");
-    assert!(
-        out.contains("{log: {image: \"new:3\"}}, other = 1"),
-        "{out}"
-    );
+    assert!(out.contains("{log: {image: \"new:3\"}}, other = 1"), "{out}");
     assert!(out.contains("image: str = \"default:1\""), "{out}");
 }
 
@@ -154,16 +150,8 @@ fn override_of_an_expression_names_the_line() {
             .starts_with("line 3:13: override path app.image holds the expression `base + \":1\"`"),
         "{e}"
     );
-    let e = run(
-        "app = {image = \"${r}/a:1\"}\n",
-        &[],
-        &[ov("app.image", "x:2")],
-    )
-    .unwrap_err();
-    assert!(
-        e.to_string().contains("holds an interpolated string"),
-        "{e}"
-    );
+    let e = run("app = {image = \"${r}/a:1\"}\n", &[], &[ov("app.image", "x:2")]).unwrap_err();
+    assert!(e.to_string().contains("holds an interpolated string"), "{e}");
 }
 
 #[test]
@@ -179,10 +167,7 @@ fn indented_names_are_not_top_level() {
 fn invalid_paths() {
     for p in ["", "app..image", ".app", "app. image"] {
         assert!(
-            matches!(
-                run("app = {}\n", &[], &[ov(p, "x")]),
-                Err(KclError::InvalidPath { .. })
-            ),
+            matches!(run("app = {}\n", &[], &[ov(p, "x")]), Err(KclError::InvalidPath { .. })),
             "{p}"
         );
     }
@@ -190,12 +175,7 @@ fn invalid_paths() {
 
 #[test]
 fn raw_string_that_cannot_hold_the_value() {
-    let e = run(
-        "app = {image = r'old:1'}\n",
-        &[],
-        &[ov("app.image", "it's:1")],
-    )
-    .unwrap_err();
+    let e = run("app = {image = r'old:1'}\n", &[], &[ov("app.image", "it's:1")]).unwrap_err();
     assert!(
         e.to_string()
             .starts_with("line 1:16: cannot write `it's:1` as a raw r'...' literal"),
@@ -247,10 +227,7 @@ fn verify_refuses_other_changes() {
     // A splice whose text does not read as its claimed value.
     let mut lying = splices.clone();
     lying[0].new = "ghcr.io/acme/app:3".into();
-    assert!(matches!(
-        verify(src, &good, &lying),
-        Err(KclError::Verify { .. })
-    ));
+    assert!(matches!(verify(src, &good, &lying), Err(KclError::Verify { .. })));
     // A splice that swallows more than one literal.
     let wide = vec![Splice {
         range: 0..src.len(),

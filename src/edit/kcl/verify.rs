@@ -17,8 +17,7 @@ use crate::edit::splice::{apply, line_of};
 /// Check `updated` against `original` and the `splices` that were applied to it.
 pub fn verify(original: &str, updated: &str, splices: &[Splice]) -> Result<(), KclError> {
     let fail = |line: usize, detail: String| KclError::Verify { line, detail };
-    let stitched =
-        apply(original, splices).map_err(|e| fail(line_of(original, e.b.start), e.to_string()))?;
+    let stitched = apply(original, splices).map_err(|e| fail(line_of(original, e.b.start), e.to_string()))?;
     if stitched != updated {
         let at = first_difference(&stitched, updated);
         return Err(fail(
@@ -27,12 +26,8 @@ pub fn verify(original: &str, updated: &str, splices: &[Splice]) -> Result<(), K
         ));
     }
     let before = lexer::lex(original)?;
-    let after = lexer::lex(updated).map_err(|e| {
-        fail(
-            line_of(updated, 0),
-            format!("the edited text no longer lexes: {e}"),
-        )
-    })?;
+    let after =
+        lexer::lex(updated).map_err(|e| fail(line_of(updated, 0), format!("the edited text no longer lexes: {e}")))?;
     if before.len() != after.len() {
         let at = before
             .iter()
@@ -40,10 +35,7 @@ pub fn verify(original: &str, updated: &str, splices: &[Splice]) -> Result<(), K
             .position(|(a, b)| a.kind != b.kind)
             .unwrap_or(before.len().min(after.len()));
         let line = after.get(at).or(after.last()).map_or(1, |t| t.line);
-        return Err(fail(
-            line,
-            format!("{} tokens became {}", before.len(), after.len()),
-        ));
+        return Err(fail(line, format!("{} tokens became {}", before.len(), after.len())));
     }
     let by_start: HashMap<usize, &Splice> = splices.iter().map(|s| (s.range.start, s)).collect();
     let mut edited = 0;
@@ -62,42 +54,22 @@ pub fn verify(original: &str, updated: &str, splices: &[Splice]) -> Result<(), K
             None => {}
         }
     }
-    let distinct: std::collections::HashSet<_> = splices
-        .iter()
-        .map(|s| (s.range.start, s.range.end))
-        .collect();
+    let distinct: std::collections::HashSet<_> = splices.iter().map(|s| (s.range.start, s.range.end)).collect();
     if edited != distinct.len() {
         let line = splices.iter().map(|s| s.line).min().unwrap_or(1);
-        return Err(fail(
-            line,
-            "an edit does not replace exactly one string literal".into(),
-        ));
+        return Err(fail(line, "an edit does not replace exactly one string literal".into()));
     }
     Ok(())
 }
 
 /// One edited literal: same style before and after, old value before, new value after.
-fn check_literal(
-    original: &str,
-    a: &Token,
-    updated: &str,
-    b: &Token,
-    splice: &Splice,
-) -> Result<(), KclError> {
-    let fail = |detail: String| KclError::Verify {
-        line: a.line,
-        detail,
-    };
+fn check_literal(original: &str, a: &Token, updated: &str, b: &Token, splice: &Splice) -> Result<(), KclError> {
+    let fail = |detail: String| KclError::Verify { line: a.line, detail };
     let (TokenKind::Str(style), TokenKind::Str(new_style)) = (a.kind, b.kind) else {
-        return Err(fail(format!(
-            "`{}` is not a string literal",
-            a.text(original)
-        )));
+        return Err(fail(format!("`{}` is not a string literal", a.text(original))));
     };
     if style != new_style {
-        return Err(fail(format!(
-            "the literal changed style from {style} to {new_style}"
-        )));
+        return Err(fail(format!("the literal changed style from {style} to {new_style}")));
     }
     let read = |text: &str| string_lit::decode(style.body(text), style).map_err(|e| fail(e.reason));
     let old = read(a.text(original))?;

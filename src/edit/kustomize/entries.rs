@@ -61,12 +61,7 @@ fn bump_ops(target: &Target) -> Vec<(&'static str, Op)> {
 
 /// Bump the entries of `images:` that name a target (by `newName`, or by `name`); with `add`,
 /// append an entry for each target no entry names.
-pub fn bump(
-    doc: &YamlDoc,
-    targets: &[Target],
-    add: bool,
-    edits: &mut Edits,
-) -> Result<(), YamlError> {
+pub fn bump(doc: &YamlDoc, targets: &[Target], add: bool, edits: &mut Edits) -> Result<(), YamlError> {
     let mut matched = vec![false; targets.len()];
     for d in 0..doc.docs.len() {
         let Some((seq_path, seq)) = images_seq(doc, d) else {
@@ -75,10 +70,10 @@ pub fn bump(
         for (i, entry) in seq.items().iter().enumerate() {
             let name = entry.get("name").and_then(Node::scalar);
             let new_name = entry.get("newName").and_then(Node::scalar);
-            let Some(t) = targets.iter().position(|t| {
-                new_name.is_some_and(|n| t.matches_name(n))
-                    || name.is_some_and(|n| t.matches_name(n))
-            }) else {
+            let Some(t) = targets
+                .iter()
+                .position(|t| new_name.is_some_and(|n| t.matches_name(n)) || name.is_some_and(|n| t.matches_name(n)))
+            else {
                 continue;
             };
             matched[t] = true;
@@ -170,7 +165,9 @@ fn append_entries(doc: &YamlDoc, args: &[SetImageArg], edits: &mut Edits) -> Res
         return Ok(());
     }
     match images_seq(doc, 0) {
-        Some((seq_path, seq)) if !seq.items().is_empty() && matches!(seq.kind, crate::edit::yaml::Kind::Seq { flow: false, .. }) => {
+        Some((seq_path, seq))
+            if !seq.items().is_empty() && matches!(seq.kind, crate::edit::yaml::Kind::Seq { flow: false, .. }) =>
+        {
             for a in args {
                 doc.append_item(&seq_path, entry_fields(a), edits)?;
             }

@@ -46,11 +46,7 @@ pub fn select(docs: &[Node], specs: &[FieldSpec]) -> Vec<Path> {
             if spec.kind.as_deref().is_some_and(|k| Some(k) != kind) {
                 continue;
             }
-            let segs: Vec<&str> = spec
-                .path
-                .split('/')
-                .map(|s| s.trim_end_matches("[]"))
-                .collect();
+            let segs: Vec<&str> = spec.path.split('/').map(|s| s.trim_end_matches("[]")).collect();
             descend(doc, &segs, &mut vec![d], &mut out);
         }
     }

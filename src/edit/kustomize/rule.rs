@@ -48,12 +48,7 @@ impl ImageRule {
 mod tests {
     use super::*;
 
-    fn rule(
-        name: &str,
-        new_name: Option<&str>,
-        tag: Option<&str>,
-        digest: Option<&str>,
-    ) -> ImageRule {
+    fn rule(name: &str, new_name: Option<&str>, tag: Option<&str>, digest: Option<&str>) -> ImageRule {
         ImageRule {
             name: name.into(),
             new_name: new_name.map(Into::into),
@@ -70,16 +65,10 @@ mod tests {
         assert_eq!(r.apply("nginx").unwrap(), "nginx:v2");
         assert_eq!(r.apply("not_nginx:1"), None);
         let r = rule("nginx", Some("apache"), None, None);
-        assert_eq!(
-            r.apply("nginx:1.2@sha256:x").unwrap(),
-            "apache:1.2@sha256:x"
-        );
+        assert_eq!(r.apply("nginx:1.2@sha256:x").unwrap(), "apache:1.2@sha256:x");
         let r = rule("nginx", None, None, Some("sha256:2"));
         assert_eq!(r.apply("nginx:1").unwrap(), "nginx@sha256:2");
         let r = rule("foo.com:443/nginx", None, Some("2"), Some("sha256:3"));
-        assert_eq!(
-            r.apply("foo.com:443/nginx:1").unwrap(),
-            "foo.com:443/nginx:2@sha256:3"
-        );
+        assert_eq!(r.apply("foo.com:443/nginx:1").unwrap(), "foo.com:443/nginx:2@sha256:3");
     }
 }

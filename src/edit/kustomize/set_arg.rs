@@ -57,9 +57,7 @@ pub enum SetArgError {
     #[error("image argument `{arg}` has no image name\n{hint}", hint = FORMS)]
     EmptyName { arg: String },
 
-    #[error(
-        "image argument `{arg}`: the image name cannot be `*` (it means \"keep the current value\")"
-    )]
+    #[error("image argument `{arg}`: the image name cannot be `*` (it means \"keep the current value\")")]
     StarName { arg: String },
 
     #[error(
@@ -71,9 +69,7 @@ pub enum SetArgError {
     #[error("image argument `{arg}` has an empty tag after `:`")]
     EmptyTag { arg: String },
 
-    #[error(
-        "image argument `{arg}`: tag `{tag}` may only contain letters, digits, `.`, `_` and `-`, or be `*`"
-    )]
+    #[error("image argument `{arg}`: tag `{tag}` may only contain letters, digits, `.`, `_` and `-`, or be `*`")]
     InvalidTag { arg: String, tag: String },
 
     #[error("image argument `{arg}` has an empty digest after `@`")]
@@ -146,11 +142,7 @@ fn parse(arg: &str, bare_ok: bool) -> Result<SetImageArg, SetArgError> {
 /// the tag and digest fields.
 /// `lenient` (Argo CD Image Updater) accepts any digest text without `@` or whitespace, as
 /// that tool does (its own tests write digests such as `sha12345`).
-fn split_value<'a>(
-    arg: &str,
-    value: &'a str,
-    lenient: bool,
-) -> Result<(&'a str, Field, Field), SetArgError> {
+fn split_value<'a>(arg: &str, value: &'a str, lenient: bool) -> Result<(&'a str, Field, Field), SetArgError> {
     let (rest, digest) = match value.split_once('@') {
         None => (value, Field::Unset),
         Some((_, "")) => return Err(SetArgError::EmptyDigest { arg: arg.into() }),
@@ -238,26 +230,12 @@ mod tests {
 
     #[test]
     fn retag_forms() {
-        assert_eq!(
-            ok("app:v2"),
-            arg("app", Field::Unset, set("v2"), Field::Unset)
-        );
-        assert_eq!(
-            ok(&format!("app@{D}")),
-            arg("app", Field::Unset, Field::Unset, set(D))
-        );
-        assert_eq!(
-            ok(&format!("app:v2@{D}")),
-            arg("app", Field::Unset, set("v2"), set(D))
-        );
+        assert_eq!(ok("app:v2"), arg("app", Field::Unset, set("v2"), Field::Unset));
+        assert_eq!(ok(&format!("app@{D}")), arg("app", Field::Unset, Field::Unset, set(D)));
+        assert_eq!(ok(&format!("app:v2@{D}")), arg("app", Field::Unset, set("v2"), set(D)));
         assert_eq!(
             ok("ghcr.io:1234/team/app:7"),
-            arg(
-                "ghcr.io:1234/team/app",
-                Field::Unset,
-                set("7"),
-                Field::Unset
-            )
+            arg("ghcr.io:1234/team/app", Field::Unset, set("7"), Field::Unset)
         );
     }
 
@@ -265,21 +243,11 @@ mod tests {
     fn registry_port_belongs_to_the_name() {
         assert_eq!(
             ok("web=localhost:5000/team/web"),
-            arg(
-                "web",
-                set("localhost:5000/team/web"),
-                Field::Unset,
-                Field::Unset
-            )
+            arg("web", set("localhost:5000/team/web"), Field::Unset, Field::Unset)
         );
         assert_eq!(
             ok("web=localhost:5000/team/web:dev-2"),
-            arg(
-                "web",
-                set("localhost:5000/team/web"),
-                set("dev-2"),
-                Field::Unset
-            )
+            arg("web", set("localhost:5000/team/web"), set("dev-2"), Field::Unset)
         );
         assert_eq!(
             ok("web=10.0.0.1:8800/web:x"),
@@ -295,34 +263,13 @@ mod tests {
 
     #[test]
     fn star_keeps_the_current_value() {
-        assert_eq!(
-            ok("app=*:v1"),
-            arg("app", Field::Keep, set("v1"), Field::Unset)
-        );
-        assert_eq!(
-            ok("app=new:*"),
-            arg("app", set("new"), Field::Keep, Field::Unset)
-        );
-        assert_eq!(
-            ok("app=*:*"),
-            arg("app", Field::Keep, Field::Keep, Field::Unset)
-        );
-        assert_eq!(
-            ok(&format!("app=*@{D}")),
-            arg("app", Field::Keep, Field::Unset, set(D))
-        );
-        assert_eq!(
-            ok("app=new@*"),
-            arg("app", set("new"), Field::Unset, Field::Keep)
-        );
-        assert_eq!(
-            ok("app=*"),
-            arg("app", Field::Keep, Field::Unset, Field::Unset)
-        );
-        assert_eq!(
-            ok("app:*@*"),
-            arg("app", Field::Unset, Field::Keep, Field::Keep)
-        );
+        assert_eq!(ok("app=*:v1"), arg("app", Field::Keep, set("v1"), Field::Unset));
+        assert_eq!(ok("app=new:*"), arg("app", set("new"), Field::Keep, Field::Unset));
+        assert_eq!(ok("app=*:*"), arg("app", Field::Keep, Field::Keep, Field::Unset));
+        assert_eq!(ok(&format!("app=*@{D}")), arg("app", Field::Keep, Field::Unset, set(D)));
+        assert_eq!(ok("app=new@*"), arg("app", set("new"), Field::Unset, Field::Keep));
+        assert_eq!(ok("app=*"), arg("app", Field::Keep, Field::Unset, Field::Unset));
+        assert_eq!(ok("app:*@*"), arg("app", Field::Unset, Field::Keep, Field::Keep));
     }
 
     #[test]
@@ -343,12 +290,7 @@ mod tests {
         );
         assert_eq!(
             parse_argocd("localhost:5000/foo"),
-            Ok(arg(
-                "localhost:5000/foo",
-                Field::Unset,
-                Field::Unset,
-                Field::Unset
-            ))
+            Ok(arg("localhost:5000/foo", Field::Unset, Field::Unset, Field::Unset))
         );
     }
 
@@ -429,11 +371,7 @@ mod tests {
             ),
         ];
         for (input, expected) in cases {
-            assert_eq!(
-                parse_kustomize(input),
-                Err(expected.clone()),
-                "kustomize {input:?}"
-            );
+            assert_eq!(parse_kustomize(input), Err(expected.clone()), "kustomize {input:?}");
             // Argo CD Image Updater takes any digest text (its tests use `sha12345`).
             let lenient_ok = matches!(input, "app@latest" | "app@sha256:" | "app@:abc");
             if lenient_ok {
@@ -448,9 +386,7 @@ mod tests {
     fn messages_say_what_to_write() {
         let msg = parse_kustomize("bad").unwrap_err().to_string();
         assert!(
-            msg.starts_with(
-                "image argument `bad` gives no new name, tag or digest\nhint: write NAME=NEWNAME"
-            ),
+            msg.starts_with("image argument `bad` gives no new name, tag or digest\nhint: write NAME=NEWNAME"),
             "{msg}"
         );
         let msg = parse_kustomize("app:v{1}").unwrap_err().to_string();

@@ -45,9 +45,7 @@ impl Edits {
 pub enum YamlError {
     #[error(transparent)]
     Parse(#[from] tree::TreeError),
-    #[error(
-        "line {line}: `{value}` is a block scalar (`|` or `>`); tagbump does not rewrite those"
-    )]
+    #[error("line {line}: `{value}` is a block scalar (`|` or `>`); tagbump does not rewrite those")]
     BlockScalar { line: usize, value: String },
     #[error("line {line}: {msg}")]
     Unsupported { line: usize, msg: String },
@@ -81,11 +79,7 @@ impl<'a> YamlDoc<'a> {
 
     /// The line ending the file uses (CRLF files stay CRLF).
     pub fn eol(&self) -> &'static str {
-        if self.text.contains("\r\n") {
-            "\r\n"
-        } else {
-            "\n"
-        }
+        if self.text.contains("\r\n") { "\r\n" } else { "\n" }
     }
 
     /// Set the scalar (or alias, or null) node at `path` to the string `value`, keeping its
@@ -109,11 +103,9 @@ impl<'a> YamlDoc<'a> {
                 if old == value {
                     return Ok(());
                 }
-                let rendered = scalar::render(value, *style, node.in_flow).ok_or_else(|| {
-                    YamlError::BlockScalar {
-                        line: node.line,
-                        value: old.clone(),
-                    }
+                let rendered = scalar::render(value, *style, node.in_flow).ok_or_else(|| YamlError::BlockScalar {
+                    line: node.line,
+                    value: old.clone(),
                 })?;
                 // An empty plain scalar (`key:` with nothing after it) needs a space.
                 if node.range.is_empty() && self.text[..node.range.start].ends_with(':') {
@@ -122,9 +114,7 @@ impl<'a> YamlDoc<'a> {
                     rendered
                 }
             }
-            Kind::Alias(_) => {
-                scalar::render(value, Style::Plain, node.in_flow).expect("plain renders")
-            }
+            Kind::Alias(_) => scalar::render(value, Style::Plain, node.in_flow).expect("plain renders"),
             _ => {
                 return Err(YamlError::Unsupported {
                     line: node.line,

@@ -17,10 +17,7 @@ impl Offsets {
         } else {
             text.char_indices().map(|(i, _)| i).collect()
         };
-        Self {
-            table,
-            len: text.len(),
-        }
+        Self { table, len: text.len() }
     }
 
     /// Byte offset of character index `index` (clamped to the end of the text).

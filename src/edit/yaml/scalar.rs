@@ -21,11 +21,7 @@ pub fn skip_properties(text: &str, mut at: usize) -> usize {
     loop {
         match b.get(at) {
             Some(b'&') | Some(b'!') => {
-                while at < b.len()
-                    && !matches!(
-                        b[at],
-                        b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}'
-                    )
+                while at < b.len() && !matches!(b[at], b' ' | b'\t' | b'\r' | b'\n' | b',' | b'[' | b']' | b'{' | b'}')
                 {
                     at += 1;
                 }
@@ -144,9 +140,7 @@ pub fn double_quoted(v: &str) -> String {
 pub fn render(value: &str, style: Style, in_flow: bool) -> Option<String> {
     match style {
         Style::Double => Some(double_quoted(value)),
-        Style::Single if !value.chars().any(|c| c.is_control()) => {
-            Some(format!("'{}'", value.replace('\'', "''")))
-        }
+        Style::Single if !value.chars().any(|c| c.is_control()) => Some(format!("'{}'", value.replace('\'', "''"))),
         Style::Single => Some(double_quoted(value)),
         Style::Plain if plain_safe(value, in_flow) => Some(value.to_string()),
         Style::Plain => Some(double_quoted(value)),

@@ -34,10 +34,7 @@ fn line_after(text: &str, end: usize) -> usize {
 /// The last byte of a node's own text (its last scalar, recursively).
 fn last_byte(node: &Node) -> usize {
     match &node.kind {
-        Kind::Map {
-            entries,
-            flow: false,
-        } if !entries.is_empty() => last_byte(&entries[entries.len() - 1].1),
+        Kind::Map { entries, flow: false } if !entries.is_empty() => last_byte(&entries[entries.len() - 1].1),
         Kind::Seq { items, flow: false } if !items.is_empty() => last_byte(&items[items.len() - 1]),
         _ => node.range.end,
     }
@@ -97,13 +94,7 @@ fn render_entries(entries: &[(String, Data)], indent: &str, eol: &str, out: &mut
 
 impl YamlDoc<'_> {
     /// Add `key: value` at the end of the mapping at `map`.
-    pub fn insert(
-        &self,
-        map: &[usize],
-        key: &str,
-        value: Data,
-        edits: &mut Edits,
-    ) -> Result<(), YamlError> {
+    pub fn insert(&self, map: &[usize], key: &str, value: Data, edits: &mut Edits) -> Result<(), YamlError> {
         let node = self.at(map).expect("editors pass paths they found");
         let Kind::Map { entries, flow } = &node.kind else {
             return Err(YamlError::Unsupported {
@@ -145,9 +136,7 @@ impl YamlDoc<'_> {
             let v = render(s, Style::Plain, true).expect("plain renders");
             match entries.last() {
                 Some((_, last)) => (last.range.end, format!(", {k}: {v}")),
-                None if self.text[node.range.start..].starts_with('{') => {
-                    (node.range.start + 1, format!("{k}: {v}"))
-                }
+                None if self.text[node.range.start..].starts_with('{') => (node.range.start + 1, format!("{k}: {v}")),
                 None => {
                     return Err(YamlError::Unsupported {
                         line: node.line,
@@ -232,12 +221,7 @@ impl YamlDoc<'_> {
 
     /// Append a mapping item (`- k: v` lines) to the block sequence at `seq`, in the style of
     /// its existing items.
-    pub fn append_item(
-        &self,
-        seq: &[usize],
-        item: Vec<(String, String)>,
-        edits: &mut Edits,
-    ) -> Result<(), YamlError> {
+    pub fn append_item(&self, seq: &[usize], item: Vec<(String, String)>, edits: &mut Edits) -> Result<(), YamlError> {
         let node = self.at(seq).expect("editors pass paths they found");
         let Kind::Seq { items, flow: false } = &node.kind else {
             return Err(YamlError::Unsupported {
@@ -259,10 +243,7 @@ impl YamlDoc<'_> {
             _ => last.range.start,
         };
         let ls = line_start(t, first_byte);
-        let dash = t[ls..first_byte]
-            .rfind('-')
-            .map(|i| ls + i)
-            .unwrap_or(first_byte);
+        let dash = t[ls..first_byte].rfind('-').map(|i| ls + i).unwrap_or(first_byte);
         let dash_indent = indent_to(t, dash);
         let key_indent = indent_to(t, first_byte);
         let at = line_after(t, last_byte(last));
@@ -283,11 +264,7 @@ impl YamlDoc<'_> {
             text.push_str(&render(v, Style::Plain, false).expect("plain renders"));
             text.push_str(eol);
         }
-        let value = Data::Map(
-            item.iter()
-                .map(|(k, v)| (k.clone(), Data::Str(v.clone())))
-                .collect(),
-        );
+        let value = Data::Map(item.iter().map(|(k, v)| (k.clone(), Data::Str(v.clone()))).collect());
         edits.splices.push(Splice {
             range: at..at,
             text,
@@ -317,8 +294,7 @@ mod tests {
     #[test]
     fn insert_after_siblings_in_their_indentation() {
         let out = run("a:\n   - name: x # c\n     digest: d\nb: 1\n", |d, e| {
-            d.insert(&[0, 0, 0], "newTag", Data::Str("1234".into()), e)
-                .unwrap()
+            d.insert(&[0, 0, 0], "newTag", Data::Str("1234".into()), e).unwrap()
         });
         assert_eq!(
             out,
@@ -331,10 +307,7 @@ mod tests {
         let out = run("a:\r\n  s: |\r\n    text\r\n  t: 1\r\nz: 2\r\n", |d, e| {
             d.insert(&[0, 0], "u", Data::Str("v".into()), e).unwrap()
         });
-        assert_eq!(
-            out,
-            "a:\r\n  s: |\r\n    text\r\n  t: 1\r\n  u: v\r\nz: 2\r\n"
-        );
+        assert_eq!(out, "a:\r\n  s: |\r\n    text\r\n  t: 1\r\n  u: v\r\nz: 2\r\n");
         let out = run("a:\n  s: |\n    text\nz: 2\n", |d, e| {
             d.insert(&[0, 0], "u", Data::Str("v".into()), e).unwrap()
         });
@@ -344,8 +317,7 @@ mod tests {
     #[test]
     fn insert_into_flow_mapping_and_at_end_of_text() {
         let out = run("- {name: x, newTag: a}", |d, e| {
-            d.insert(&[0, 0], "digest", Data::Str("sha256:1".into()), e)
-                .unwrap()
+            d.insert(&[0, 0], "digest", Data::Str("sha256:1".into()), e).unwrap()
         });
         assert_eq!(out, "- {name: x, newTag: a, digest: sha256:1}");
         let out = run("a:\n  b: 1", |d, e| {
@@ -360,13 +332,9 @@ mod tests {
             d.remove(&[0, 0], 1, e).unwrap()
         });
         assert_eq!(out, "- name: x\n  other: 1\n");
-        let out = run("- digest: d\n  name: x\n", |d, e| {
-            d.remove(&[0, 0], 0, e).unwrap()
-        });
+        let out = run("- digest: d\n  name: x\n", |d, e| d.remove(&[0, 0], 0, e).unwrap());
         assert_eq!(out, "- name: x\n");
-        let out = run("- {name: x, digest: d}\n", |d, e| {
-            d.remove(&[0, 0], 1, e).unwrap()
-        });
+        let out = run("- {name: x, digest: d}\n", |d, e| d.remove(&[0, 0], 1, e).unwrap());
         assert_eq!(out, "- {name: x}\n");
     }
 
@@ -378,10 +346,9 @@ mod tests {
                 ("newTag".to_string(), "1.0".to_string()),
             ]
         };
-        let out = run(
-            "images:\n    -   name: x\n        newTag: a\nk: 1\n",
-            |d, e| d.append_item(&[0, 0], item(), e).unwrap(),
-        );
+        let out = run("images:\n    -   name: x\n        newTag: a\nk: 1\n", |d, e| {
+            d.append_item(&[0, 0], item(), e).unwrap()
+        });
         assert_eq!(
             out,
             "images:\n    -   name: x\n        newTag: a\n    -   name: app\n        newTag: \"1.0\"\nk: 1\n"
@@ -390,13 +357,8 @@ mod tests {
 
     #[test]
     fn insert_a_list_into_an_empty_document() {
-        let items = Data::Seq(vec![Data::Map(vec![(
-            "name".into(),
-            Data::Str("x".into()),
-        )])]);
-        let out = run("{}\n", |d, e| {
-            d.insert(&[0], "images", items.clone(), e).unwrap()
-        });
+        let items = Data::Seq(vec![Data::Map(vec![("name".into(), Data::Str("x".into()))])]);
+        let out = run("{}\n", |d, e| d.insert(&[0], "images", items.clone(), e).unwrap());
         assert_eq!(out, "images:\n- name: x\n");
     }
 }

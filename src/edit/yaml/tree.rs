@@ -63,17 +63,9 @@ pub enum Kind {
 #[derive(Debug, thiserror::Error)]
 pub enum TreeError {
     #[error("line {line}, column {col}: invalid YAML: {msg}")]
-    Syntax {
-        line: usize,
-        col: usize,
-        msg: String,
-    },
+    Syntax { line: usize, col: usize, msg: String },
     #[error("line {line}: duplicate key `{key}` (first at line {first})")]
-    DuplicateKey {
-        line: usize,
-        key: String,
-        first: usize,
-    },
+    DuplicateKey { line: usize, key: String, first: usize },
 }
 
 impl TreeError {
@@ -124,9 +116,7 @@ impl Node {
 
     /// Index of the entry with string key `key`.
     pub fn entry(&self, key: &str) -> Option<usize> {
-        self.entries()
-            .iter()
-            .position(|(k, _)| k.scalar() == Some(key))
+        self.entries().iter().position(|(k, _)| k.scalar() == Some(key))
     }
 }
 
@@ -166,12 +156,9 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn in_flow(&self) -> bool {
-        self.stack.iter().any(|f| {
-            matches!(
-                f.node.kind,
-                Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. }
-            )
-        })
+        self.stack
+            .iter()
+            .any(|f| matches!(f.node.kind, Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. }))
     }
 
     fn event(&mut self, ev: Event<'_>, span: Range<usize>, line: usize) -> Result<(), TreeError> {
@@ -257,11 +244,7 @@ impl Builder<'_> {
                 frame.node.range.end = span.end.max(frame.node.range.start);
                 self.add(frame.node)?;
             }
-            Event::StreamStart
-            | Event::StreamEnd
-            | Event::DocumentStart(_)
-            | Event::DocumentEnd
-            | Event::Nothing => {}
+            Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {}
         }
         Ok(())
     }
@@ -277,9 +260,7 @@ impl Builder<'_> {
                 None => frame.pending_key = Some(node),
                 Some(key) => {
                     if let Some(k) = key.scalar() {
-                        if let Some((first, _)) =
-                            entries.iter().find(|(e, _)| e.scalar() == Some(k))
-                        {
+                        if let Some((first, _)) = entries.iter().find(|(e, _)| e.scalar() == Some(k)) {
                             return Err(TreeError::DuplicateKey {
                                 line: key.line,
                                 key: k.to_string(),

@@ -16,9 +16,7 @@ use super::tree::{self, Kind, Node, Style};
 pub enum VerifyError {
     #[error("the edited text no longer parses ({0}); nothing was written")]
     Reparse(tree::TreeError),
-    #[error(
-        "line {line}: the edit would change more than the image value ({what}); nothing was written"
-    )]
+    #[error("line {line}: the edit would change more than the image value ({what}); nothing was written")]
     Mismatch { line: usize, what: String },
 }
 
@@ -79,11 +77,7 @@ fn compare(a: &Node, b: &Node) -> Result<(), VerifyError> {
         }
         (Kind::Map { entries: ea, .. }, Kind::Map { entries: eb, .. }) => {
             if ea.len() != eb.len() {
-                return bad(format!(
-                    "a mapping of {} keys now has {}",
-                    ea.len(),
-                    eb.len()
-                ));
+                return bad(format!("a mapping of {} keys now has {}", ea.len(), eb.len()));
             }
             for ((ka, va), (kb, vb)) in ea.iter().zip(eb) {
                 compare(ka, kb)?;

@@ -30,12 +30,7 @@ fn go<'n>(
     keys: &mut Vec<Option<&'n str>>,
     f: &mut dyn FnMut(&Visit<'_>),
 ) {
-    f(&Visit {
-        node,
-        path,
-        key,
-        keys,
-    });
+    f(&Visit { node, path, key, keys });
     match &node.kind {
         Kind::Map { entries, .. } => {
             for (i, (k, v)) in entries.iter().enumerate() {

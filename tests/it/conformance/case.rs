@@ -16,11 +16,7 @@ impl Case {
         let root = tree::parse(&text)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
             .remove(0);
-        let id = root
-            .get("id")
-            .and_then(Node::scalar)
-            .unwrap_or_default()
-            .to_string();
+        let id = root.get("id").and_then(Node::scalar).unwrap_or_default().to_string();
         Case {
             dir: dir.to_path_buf(),
             id,
@@ -52,12 +48,7 @@ impl Case {
     /// A list of strings.
     pub fn strings(&self, key: &str) -> Vec<String> {
         self.node(key)
-            .map(|n| {
-                n.items()
-                    .iter()
-                    .filter_map(|i| i.scalar().map(String::from))
-                    .collect()
-            })
+            .map(|n| n.items().iter().filter_map(|i| i.scalar().map(String::from)).collect())
             .unwrap_or_default()
     }
 

@@ -33,25 +33,17 @@ fn policy_parts(case: &Case) -> Vec<(String, Resolved)> {
 
 fn run_flux(case: &Case) -> Result<(), String> {
     let parts = policy_parts(case);
-    let only_under = case
-        .str("path")
-        .map(|p| p.trim_start_matches("./").to_string());
+    let only_under = case.str("path").map(|p| p.trim_start_matches("./").to_string());
     for file in case.strings("files") {
         let input = case.input(&file);
-        let scanned =
-            file.ends_with(".yaml") || file.ends_with(".yml") || file.ends_with("Kustomization");
-        let in_path = only_under
-            .as_ref()
-            .is_none_or(|p| file.starts_with(&format!("{p}/")));
+        let scanned = file.ends_with(".yaml") || file.ends_with(".yml") || file.ends_with("Kustomization");
+        let in_path = only_under.as_ref().is_none_or(|p| file.starts_with(&format!("{p}/")));
         let got = if scanned && in_path && marker::may_contain_markers(&input) {
             let doc = YamlDoc::parse(&input).map_err(|e| e.to_string())?;
             let mut edits = Edits::default();
             let resolve = |m: &marker::Marker| {
                 (m.family == Family::Flux).then_some(())?;
-                parts
-                    .iter()
-                    .find(|(id, _)| *id == m.id)
-                    .map(|(_, r)| r.clone())
+                parts.iter().find(|(id, _)| *id == m.id).map(|(_, r)| r.clone())
             };
             marker::apply(&doc, &resolve, &mut edits).map_err(|e| e.to_string())?;
             if edits.is_empty() {
@@ -80,9 +72,7 @@ fn run_everywhere(case: &Case) -> Result<(), String> {
         let doc = YamlDoc::parse(&input).map_err(|e| e.to_string())?;
         let mut edits = Edits::default();
         let paths = image_fields(&doc.docs, Walk::Legacy);
-        let rewrite = |v: &str| {
-            image::same_name(&image::ImageRef::split(v).name, name).then(|| new_ref.to_string())
-        };
+        let rewrite = |v: &str| image::same_name(&image::ImageRef::split(v).name, name).then(|| new_ref.to_string());
         rewrite_fields(&doc, &paths, &rewrite, &mut edits).map_err(|e| e.to_string())?;
         let got = doc.finish(&edits).map_err(|e| e.to_string())?;
         compare(case, &file, &got)?;

@@ -33,10 +33,7 @@ fn edit(case: &Case, input: &str) -> Result<String, String> {
     };
     if let Err(e) = done {
         if !edits.is_empty() {
-            return Err(format!(
-                "the error `{e}` left {} splices behind",
-                edits.splices.len()
-            ));
+            return Err(format!("the error `{e}` left {} splices behind", edits.splices.len()));
         }
         return Err(e.to_string());
     }
@@ -49,8 +46,7 @@ fn edit(case: &Case, input: &str) -> Result<String, String> {
 
 /// The scalar at a list of literal keys from the root of the first document.
 fn lookup<'n>(docs: &'n [Node], path: &[String]) -> Option<&'n Node> {
-    path.iter()
-        .try_fold(docs.first()?, |node, key| node.get(key))
+    path.iter().try_fold(docs.first()?, |node, key| node.get(key))
 }
 
 /// Check `assertions:` (`contains`, `not_contains`, `path` with `equals` or `absent`).
@@ -105,9 +101,7 @@ fn run(case: &Case) -> Result<(), String> {
         };
         if case.format() == "semantic-assertions" {
             assertions(case, &got)?;
-            if case.dir.join("out").join(&file).is_file()
-                && data::data(&got) != data::data(&case.output(&file))
-            {
+            if case.dir.join("out").join(&file).is_file() && data::data(&got) != data::data(&case.output(&file)) {
                 return Err(format!("{file} differs from out/ as data:\n{got}"));
             }
         } else {

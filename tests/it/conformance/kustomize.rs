@@ -25,12 +25,7 @@ fn rule_of(n: &Node) -> ImageRule {
 }
 
 /// Apply one rule to a resource text: the legacy walk and/or field specs.
-fn transform(
-    text: &str,
-    rule: &ImageRule,
-    legacy: bool,
-    specs: &[FieldSpec],
-) -> Result<String, String> {
+fn transform(text: &str, rule: &ImageRule, legacy: bool, specs: &[FieldSpec]) -> Result<String, String> {
     let doc = YamlDoc::parse(text).map_err(|e| e.to_string())?;
     let mut paths = if legacy {
         image_fields(&doc.docs, Walk::Legacy)
@@ -56,11 +51,7 @@ fn specs_of(n: Option<&Node>) -> Vec<FieldSpec> {
                 },
                 None => FieldSpec {
                     kind: i.get("kind").and_then(Node::scalar).map(String::from),
-                    path: i
-                        .get("path")
-                        .and_then(Node::scalar)
-                        .unwrap_or_default()
-                        .to_string(),
+                    path: i.get("path").and_then(Node::scalar).unwrap_or_default().to_string(),
                 },
             })
             .collect()
@@ -80,8 +71,7 @@ fn run_transform(case: &Case) -> Result<(), String> {
 }
 
 fn run_transformer(case: &Case) -> Result<(), String> {
-    let cfg_text =
-        fs_err::read_to_string(case.dir.join(case.str("transformer_config").unwrap())).unwrap();
+    let cfg_text = fs_err::read_to_string(case.dir.join(case.str("transformer_config").unwrap())).unwrap();
     let cfg = tree::parse(&cfg_text).unwrap().remove(0);
     let rule = rule_of(cfg.get("imageTag").unwrap());
     let specs = specs_of(cfg.get("fieldSpecs"));
@@ -96,10 +86,7 @@ fn run_transformer(case: &Case) -> Result<(), String> {
 /// entry in turn, over every resource, with the legacy walk, the default field specs and the
 /// kustomization's `configurations:`.
 fn run_build(case: &Case) -> Result<(), String> {
-    let dir = case
-        .dir
-        .join("in")
-        .join(case.str("kustomization_dir").unwrap());
+    let dir = case.dir.join("in").join(case.str("kustomization_dir").unwrap());
     let k_text = fs_err::read_to_string(dir.join("kustomization.yaml")).unwrap();
     let k = tree::parse(&k_text).unwrap().remove(0);
     let mut specs = fieldspec::defaults();
@@ -122,17 +109,14 @@ fn run_build(case: &Case) -> Result<(), String> {
         }
         got.extend(data(&text));
     }
-    let want_text =
-        fs_err::read_to_string(case.dir.join(case.str("expected_output").unwrap())).unwrap();
+    let want_text = fs_err::read_to_string(case.dir.join(case.str("expected_output").unwrap())).unwrap();
     let mut want = data(&want_text);
     got.sort();
     want.sort();
     if got == want {
         Ok(())
     } else {
-        Err(format!(
-            "render differs:\n--- want\n{want:#?}\n--- got\n{got:#?}"
-        ))
+        Err(format!("render differs:\n--- want\n{want:#?}\n--- got\n{got:#?}"))
     }
 }
 
@@ -168,9 +152,7 @@ fn run_set_image(case: &Case) -> Result<(), String> {
         return Err("expected an error".into());
     }
     if case.str("check") == Some("contains-fragment") {
-        let want = data(
-            &fs_err::read_to_string(case.dir.join("out/kustomization.yaml.fragment")).unwrap(),
-        );
+        let want = data(&fs_err::read_to_string(case.dir.join("out/kustomization.yaml.fragment")).unwrap());
         let images = |v: &[Value]| -> Option<Value> {
             let Some(Value::Map(m)) = v.first() else {
                 return None;

@@ -68,12 +68,7 @@ pub(crate) fn compare(case: &Case, file: &str, got: &str) -> Result<(), String> 
         "byte-exact" => got == want,
         "byte-exact-trimmed" => got.trim() == want.trim(),
         _ => {
-            let norm = |t: &str| {
-                data::data(t)
-                    .into_iter()
-                    .map(data::null_is_empty)
-                    .collect::<Vec<_>>()
-            };
+            let norm = |t: &str| data::data(t).into_iter().map(data::null_is_empty).collect::<Vec<_>>();
             norm(got) == norm(&want)
         }
     };
@@ -106,20 +101,13 @@ fn every_corpus_op_has_a_runner() {
     ];
     let Some(dir) = corpus() else { return };
     let index = fs_err::read_to_string(dir.join("INDEX.tsv")).unwrap();
-    let rows: Vec<&str> = index
-        .lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .collect();
+    let rows: Vec<&str> = index.lines().skip(1).filter(|l| !l.trim().is_empty()).collect();
     let unknown: Vec<&str> = rows
         .iter()
         .filter_map(|l| l.split('\t').nth(2))
         .filter(|op| !HANDLED.contains(op))
         .collect();
-    assert!(
-        unknown.is_empty(),
-        "corpus ops without a runner: {unknown:?}"
-    );
+    assert!(unknown.is_empty(), "corpus ops without a runner: {unknown:?}");
     assert!(
         rows.len() >= 126,
         "the corpus should hold at least 126 cases, found {}",

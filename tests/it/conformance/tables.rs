@@ -39,10 +39,7 @@ fn table(case: &str, op: &str) -> Option<Table> {
     for (i, line) in text.lines().enumerate() {
         let line_no = i + 1;
         if !in_table {
-            in_table = line
-                .split('#')
-                .next()
-                .is_some_and(|l| l.trim_end() == "table:");
+            in_table = line.split('#').next().is_some_and(|l| l.trim_end() == "table:");
             continue;
         }
         let trimmed = line.trim();
@@ -66,11 +63,7 @@ fn table(case: &str, op: &str) -> Option<Table> {
         });
         rows.push((line_no, row));
     }
-    assert!(
-        !rows.is_empty(),
-        "{}: no `table:` rows found",
-        path.display()
-    );
+    assert!(!rows.is_empty(), "{}: no `table:` rows found", path.display());
     Some(Table { path, rows })
 }
 
@@ -80,13 +73,8 @@ fn check_rows(table: &Table, check: impl Fn(&Value) -> Result<(), String>) {
         .rows
         .iter()
         .filter_map(|(line, row)| {
-            let label = row
-                .get("test")
-                .and_then(Value::as_str)
-                .unwrap_or("(unnamed)");
-            check(row)
-                .err()
-                .map(|e| format!("  line {line} ({label}): {e}"))
+            let label = row.get("test").and_then(Value::as_str).unwrap_or("(unnamed)");
+            check(row).err().map(|e| format!("  line {line} ({label}): {e}"))
         })
         .collect();
     assert!(
@@ -153,10 +141,7 @@ fn kustomize_image_ref_split() {
 
 #[test]
 fn argocd_image_override_parse() {
-    let Some(table) = table(
-        "argocd-image-updater/image-override-parse",
-        "parse-set-image-arg",
-    ) else {
+    let Some(table) = table("argocd-image-updater/image-override-parse", "parse-set-image-arg") else {
         return;
     };
     check_rows(&table, |row| {
