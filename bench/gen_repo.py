@@ -10,6 +10,9 @@ plain scalars):
   charts/<team>/<svc>/{Chart,values,values-<env>}.yaml             Helm values
   manifests/<team>/<svc>/*.yaml                                     multi-document workloads
 
+Workloads are Deployments, StatefulSets, DaemonSets and CronJobs (1-3 per file, sometimes with
+a Service), each with 1-3 containers and sometimes initContainers.
+
 An "image reference" is one place that names an image and a tag: a container `image:`, a
 kustomize `images:` entry, a Helm `image:` block (repository+tag or registry+repository+tag)
 or a plain `image: repo:tag` value. About a third use the bumped image (--app-image); the
@@ -80,6 +83,7 @@ HEADER_COMMENTS = [
     "# See docs/runbooks/{svc}.md before changing resources.",
     "# yaml-language-server: $schema=https://json.schemastore.org/kustomization.json",
 ]
+ENTRY_COMMENTS = ["pinned until the migration lands", "mirror for air-gapped clusters", "bumped by CI"]
 TAG_COMMENTS = [
     "bumped by CI", "pinned: see INC-2231", "keep in sync with the chart", "x-release-please-version",
     "TODO: move to digest", "canary",
@@ -177,13 +181,16 @@ class Out:
 # --- Kubernetes workloads ---------------------------------------------------------------------
 
 
-def containers(o: Out, col: int, key: str, n: int, svc: str, kind: str) -> None:
+def containers(o: Out, col: int, key: str, n: int, svc: str) -> None:
     g = o.g
     o.put(col, f"{key}:")
     it = o.item(col)
     for i in range(n):
         name, tag = g.image("container")
-        cname = svc if i == 0 and key == "containers" else g.r.choice(["migrate", "sidecar", "proxy", "log", "init"]) + f"-{i}"
+        if i == 0 and key == "containers":
+            cname = svc
+        else:
+            cname = g.r.choice(["migrate", "sidecar", "proxy", "log", "init"]) + f"-{i}"
         o.put(it, f"- name: {cname}")
         c = it + 2
         o.put(c, f"image: {g.quote(f'{name}:{tag}')}{g.trailing()}")
@@ -194,7 +201,7 @@ def containers(o: Out, col: int, key: str, n: int, svc: str, kind: str) -> None:
         if key == "containers" and g.chance(0.7):
             o.put(c, "ports:")
             p = o.item(c)
-            o.put(p, f"- name: http")
+            o.put(p, "- name: http")
             o.put(p + 2, f"containerPort: {g.r.choice([8080, 8443, 9090, 3000])}")
         if g.chance(0.6):
             o.put(c, "env:")
@@ -210,7 +217,7 @@ def containers(o: Out, col: int, key: str, n: int, svc: str, kind: str) -> None:
             o.put(o.child(c), "limits:")
             o.put(o.child(o.child(c)), f"memory: {g.r.choice(['256Mi', '512Mi', '1Gi'])}")
     if g.chance(0.1):
-        o.put(it, f"# - name: debug")
+        o.put(it, "# - name: debug")
         o.put(it, f"#   image: {g.other_image()}")
 
 
@@ -220,8 +227,8 @@ def pod_spec(o: Out, col: int, svc: str, kind: str) -> None:
     if g.chance(0.3):
         o.put(col, "securityContext: {runAsNonRoot: true, runAsUser: 10001}")
     if g.chance(0.45):
-        containers(o, col, "initContainers", g.r.randint(1, 2), svc, kind)
-    containers(o, col, "containers", g.r.choice([1, 2, 2, 3]), svc, kind)
+        containers(o, col, "initContainers", g.r.randint(1, 2), svc)
+    containers(o, col, "containers", g.r.choice([1, 2, 2, 3]), svc)
     if kind == "CronJob":
         o.put(col, "restartPolicy: OnFailure")
 
@@ -321,7 +328,7 @@ def image_entries(o: Out, n: int) -> None:
         name, tag = g.image("kustomize-entry", seen, app=i == app_at)
         form = g.r.random()
         if g.chance(0.1):
-            o.put(it, f"# {g.r.choice(['pinned until the migration lands', 'mirror for air-gapped clusters', 'bumped by CI'])}")
+            o.put(it, f"# {g.r.choice(ENTRY_COMMENTS)}")
         o.put(it, f"- name: {name}")
         if form < 0.15:
             o.put(it + 2, f"newName: registry.acme.internal/mirror/{name.rsplit('/', 1)[-1]}")
@@ -390,7 +397,7 @@ def values_file(g: Gen, team: str, svc: str, env: str | None) -> str:
         o.put(c, f"enabled: {g.r.choice(['true', 'false'])}")
         helm_image_block(o, c)
         if g.chance(0.4):
-            o.put(c, f"resources: {{}}")
+            o.put(c, "resources: {}")
     o.put(0, "sidecars:")
     for sc in g.r.sample(["metrics", "proxy", "logs", "vault"], g.r.randint(2, 4)):
         name, tag = g.image("helm-plain")

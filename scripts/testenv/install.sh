@@ -105,13 +105,16 @@ EOF
   printf 'images:\n- name: nginx\n  newTag: "1.25"\nresources: [pod.yaml]\n' >"$dir/kustomization.yaml"
   printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: nginx}]}\n' \
     >"$dir/pod.yaml"
-  if ! kubectl kustomize "$dir" 2>"$logs/kubectl.log" | grep -q 'image: nginx:1.25'; then
+  local rendered
+  rendered=$(kubectl kustomize "$dir" 2>"$logs/kubectl.log") || rendered=
+  if ! grep -q 'image: nginx:1.25' <<<"$rendered"; then
     rm -rf "$dir"
     echo "error: \`kubectl kustomize\` did not render a test kustomization; see $logs/kubectl.log" >&2
     return 1
   fi
   rm -rf "$dir"
-  kubectl version --client 2>/dev/null | tr '\n' ' ' | sed 's/Client Version: /kubectl /; s/Kustomize Version: /kustomize /'
+  kubectl version --client 2>/dev/null | tr '\n' ' ' |
+    sed 's/Client Version: /kubectl /; s/Kustomize Version: /kustomize /'
 }
 
 # --- Python venv with the oracles ----------------------------------------------------------
@@ -173,7 +176,7 @@ install_bench_tools() {
   command -v hyperfine >/dev/null || missing+=(hyperfine)
   [ -x /usr/bin/time ] || missing+=(time)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
-  printf '%s, %s' "$(rg --version | head -1)" "$(hyperfine --version)"
+  printf '%s, %s' "$(rg --version | sed -n 1p)" "$(hyperfine --version)"
 }
 
 # --- LATER: registry -----------------------------------------------------------------------
