@@ -14,5 +14,6 @@
 pub mod cli;
 pub mod edit;
 pub mod image;
+pub mod parallel;
 pub mod scan;
 pub mod write;

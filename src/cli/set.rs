@@ -114,7 +114,7 @@ pub fn request(args: &SetArgs) -> Result<Request, Failure> {
 }
 
 /// Read a file for editing, refusing what tagbump must not touch.
-fn read(root: &Path, path: &Path, limit: u64) -> Result<Option<String>, crate::edit::FileError> {
+fn read(root: &Path, path: &Path, limit: u64) -> Result<String, crate::edit::FileError> {
     use crate::edit::FileError;
     let full = root.join(path);
     let size = fs_err::metadata(&full).map(|m| m.len()).unwrap_or(0);
@@ -128,7 +128,7 @@ fn read(root: &Path, path: &Path, limit: u64) -> Result<Option<String>, crate::e
     let bytes = fs_err::read(&full).map_err(|_| FileError::NotUtf8 {
         path: path.to_path_buf(),
     })?;
-    String::from_utf8(bytes).map(Some).map_err(|_| FileError::NotUtf8 {
+    String::from_utf8(bytes).map_err(|_| FileError::NotUtf8 {
         path: path.to_path_buf(),
     })
 }
@@ -152,9 +152,7 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
         .collect();
     let real_root = fs_err::canonicalize(&args.root).map_err(|e| Failure::new(Failure::IO, e))?;
 
-    let mut outcome = SetOutcome::default();
-    let mut errors = Vec::new();
-    for c in &candidates {
+    let results = crate::parallel::map(&candidates, |c| {
         let in_top_dir = c
             .path
             .parent()
@@ -163,9 +161,12 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
             add_entries: args.add_entry && kustomize::is_kustomization(&c.path) && (c.explicit || in_top_dir),
             explicit: c.explicit,
         };
-        let result = read(&args.root, &c.path, args.max_file_size)
-            .and_then(|text| text.map_or(Ok(None), |t| edit_file(&c.path, &t, &req, opts)));
-        match result {
+        read(&args.root, &c.path, args.max_file_size).and_then(|text| edit_file(&c.path, &text, &req, opts))
+    });
+    let mut outcome = SetOutcome::default();
+    let mut errors = Vec::new();
+    for r in results {
+        match r {
             Ok(Some(edit)) => outcome.files.push(edit),
             Ok(None) => {}
             Err(e) => errors.push(e),

@@ -140,7 +140,8 @@ mod tests {
 
     #[test]
     fn image_volumes() {
-        let text = "spec:\n  volumes:\n  - name: data\n    image:\n      reference: nginx:1\n      pullPolicy: IfNotPresent\n";
+        let text =
+            "spec:\n  volumes:\n  - name: data\n    image:\n      reference: nginx:1\n      pullPolicy: IfNotPresent\n";
         assert_eq!(bump(text, "nginx:2"), text.replace("nginx:1", "nginx:2"));
     }
 

@@ -174,12 +174,16 @@ impl Builder<'_> {
                 };
                 let in_flow = self.in_flow();
                 let range = scalar::token_range(self.text, span.clone(), style);
+                // `line` is the parser's, for the span start; count only the few line breaks
+                // between there and the point the user sees (counting from the top of the
+                // file for every scalar made large files quadratic).
+                let breaks = |a: usize, b: usize| self.text[a..b].bytes().filter(|&c| c == b'\n').count();
                 let line = match style {
                     // A block scalar's span starts at its text; the user sees its `|` line.
                     Style::Literal | Style::Folded => self.text[..span.start]
                         .rfind(['|', '>'])
-                        .map_or(line, |at| super::super::splice::line_of(self.text, at)),
-                    _ => super::super::splice::line_of(self.text, range.start),
+                        .map_or(line, |at| line - breaks(at, span.start)),
+                    _ => line + breaks(span.start, range.start.max(span.start)),
                 };
                 let node = Node {
                     kind: Kind::Scalar {
