@@ -127,7 +127,9 @@ fn finish(path: &Path, text: &str, updated: String, mut splices: Vec<Splice>) ->
 /// Whether the text could hold anything this request edits: the last path component of a
 /// target's name, a marker, or an explicit key. Saves parsing most files of a large repo.
 fn mentions_anything(text: &str, req: &Request) -> bool {
-    marker::may_contain_markers(text)
+    // A backslash may be an escape spelling the name differently in a double-quoted value.
+    text.contains('\\')
+        || marker::may_contain_markers(text)
         || req.targets.iter().any(|t| {
             let last = t.image.name.rsplit('/').next().unwrap_or(&t.image.name);
             text.contains(last)

@@ -3,6 +3,8 @@
 
 mod cli;
 mod conformance;
+mod editors;
 mod kcl;
+mod kustomize_oracle;
 mod props;
 mod support;

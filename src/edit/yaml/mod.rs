@@ -16,6 +16,9 @@ pub use tree::{Kind, Node, Style};
 
 use super::splice::{self, Splice};
 
+/// The core schema's string tag, which a rewritten value may keep.
+pub const STR_TAG: &str = "tag:yaml.org,2002:str";
+
 /// A parsed YAML text.
 pub struct YamlDoc<'a> {
     pub text: &'a str,
@@ -86,12 +89,10 @@ impl<'a> YamlDoc<'a> {
     /// quoting style. Does nothing when the value is already equal.
     pub fn set(&self, path: &[usize], value: &str, edits: &mut Edits) -> Result<(), YamlError> {
         let node = self.at(path).expect("editors pass paths they found");
+        let mut range = node.range.clone();
         let text = match &node.kind {
             Kind::Scalar { value: old, style } => {
-                if old == value && node.tag.is_none() {
-                    return Ok(());
-                }
-                if node.tag.is_some() && node.tag.as_deref() != Some("tag:yaml.org,2002:str") {
+                if node.tag.is_some() && node.tag.as_deref() != Some(STR_TAG) {
                     return Err(YamlError::Unsupported {
                         line: node.line,
                         msg: format!(
@@ -100,16 +101,27 @@ impl<'a> YamlDoc<'a> {
                         ),
                     });
                 }
-                if old == value {
+                // Equal text is only equal data when it reads back as a string: a plain
+                // `newTag: 1234` is a number and gets quoted even when the tag is `1234`.
+                let is_string = *style != Style::Plain || node.tag.is_some() || scalar::plain_is_string(old);
+                if old == value && is_string {
                     return Ok(());
                 }
                 let rendered = scalar::render(value, *style, node.in_flow).ok_or_else(|| YamlError::BlockScalar {
                     line: node.line,
                     value: old.clone(),
                 })?;
-                // An empty plain scalar (`key:` with nothing after it) needs a space.
-                if node.range.is_empty() && self.text[..node.range.start].ends_with(':') {
-                    format!(" {rendered}")
+                if range.is_empty() {
+                    // An empty value (`key:` with nothing after it): the parser puts it at the
+                    // `:`; the new value goes after it, with a space.
+                    if self.text[range.start..].starts_with(':') {
+                        range = range.start + 1..range.start + 1;
+                    }
+                    if self.text[..range.start].ends_with(':') {
+                        format!(" {rendered}")
+                    } else {
+                        rendered
+                    }
                 } else {
                     rendered
                 }
@@ -124,7 +136,7 @@ impl<'a> YamlDoc<'a> {
         };
         let old = node.scalar().unwrap_or_default().to_string();
         edits.splices.push(Splice {
-            range: node.range.clone(),
+            range,
             text,
             line: node.line,
             old,

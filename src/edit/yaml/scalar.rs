@@ -79,7 +79,8 @@ static NON_STRING: LazyLock<Regex> = LazyLock::new(|| {
         r"^(?:",
         r"~|null|Null|NULL",
         r"|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
-        r"|[-+]?0b[01_]+|[-+]?0o?[0-7_]+|[-+]?0x[0-9a-fA-F_]+",
+        // Go's strconv (yaml.v3, which kustomize and Helm use) takes 0X, 0B and 0O too.
+        r"|[-+]?0[bB][01_]+|[-+]?0[oO]?[0-7_]+|[-+]?0[xX][0-9a-fA-F_]+",
         r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])*",
         r"|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?",
         r"|[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+",
@@ -90,10 +91,25 @@ static NON_STRING: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
+/// What Go's yaml (sigs.k8s.io/yaml, behind kustomize, Helm and kubectl) does with a plain
+/// scalar that starts like a number: drop every `_`, then take any Go integer literal or
+/// float `strconv` accepts (so `1e_3` is the float 1000).
+static GO_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[0-9]+",
+        r"|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?",
+        r"|0[xX](?:[0-9a-fA-F]+(?:\.[0-9a-fA-F]*)?|\.[0-9a-fA-F]+)[pP][-+]?[0-9]+",
+        r"|(?i:inf|infinity|nan))$"
+    ))
+    .expect("valid regex")
+});
+
 /// Whether a plain scalar with this text reads back as a string (not null, bool, number or
-/// timestamp) under both YAML 1.1 and 1.2 rules.
+/// timestamp) under YAML 1.1 and 1.2 rules and Go's yaml.
 pub fn plain_is_string(v: &str) -> bool {
-    !v.is_empty() && !NON_STRING.is_match(v) && v != "." && v != "-" && v != "+"
+    let go_number =
+        v.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c)) && GO_NUMBER.is_match(&v.replace('_', ""));
+    !v.is_empty() && !NON_STRING.is_match(v) && !go_number && v != "." && v != "-" && v != "+"
 }
 
 /// Whether `v` can be written as a plain scalar and read back as exactly `v`.

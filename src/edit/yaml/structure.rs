@@ -43,8 +43,10 @@ fn last_byte(node: &Node) -> usize {
 /// Whitespace of the same width as the text between the line start and `at`.
 fn indent_to(text: &str, at: usize) -> String {
     let ls = line_start(text, at);
+    // A BOM before a first-line key takes no column.
     text[ls..at]
         .chars()
+        .filter(|&c| c != '\u{feff}')
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect()
 }
@@ -237,15 +239,24 @@ impl YamlDoc<'_> {
         };
         let t = self.text;
         let eol = self.eol();
-        // Column of the `-` of the last item.
+        // The `-` of the last item: the indicator before its first byte, perhaps on an
+        // earlier line (`-` alone on its line, or a flow mapping opened on the `-` line).
         let first_byte = match &last.kind {
-            Kind::Map { entries, .. } if !entries.is_empty() => entries[0].0.range.start,
+            Kind::Map { entries, flow: false } if !entries.is_empty() => entries[0].0.range.start,
             _ => last.range.start,
         };
-        let ls = line_start(t, first_byte);
-        let dash = t[ls..first_byte].rfind('-').map(|i| ls + i).unwrap_or(first_byte);
+        let before = t[..first_byte].trim_end_matches([' ', '\t', '\r', '\n']);
+        let Some(dash) = before.strip_suffix('-').map(str::len) else {
+            return Err(YamlError::Unsupported {
+                line: last.line,
+                msg: "cannot find the `-` of the last list item".into(),
+            });
+        };
         let dash_indent = indent_to(t, dash);
-        let key_indent = indent_to(t, first_byte);
+        // Keep the item's own spacing after `-` when its first key is on the `-` line.
+        let same_line = !t[dash..first_byte].contains('\n') && matches!(last.kind, Kind::Map { flow: false, .. });
+        let gap = if same_line { first_byte - dash - 1 } else { 1 };
+        let key_indent = format!("{dash_indent} {}", " ".repeat(gap));
         let at = line_after(t, last_byte(last));
         let mut text = String::new();
         if at == t.len() && !t.ends_with('\n') {
@@ -255,7 +266,7 @@ impl YamlDoc<'_> {
             if n == 0 {
                 text.push_str(&dash_indent);
                 text.push('-');
-                text.push_str(&" ".repeat(first_byte.saturating_sub(dash + 1).max(1)));
+                text.push_str(&" ".repeat(gap));
             } else {
                 text.push_str(&key_indent);
             }

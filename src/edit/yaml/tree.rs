@@ -245,7 +245,18 @@ impl Builder<'_> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let mut frame = self.stack.pop().expect("parser balances collections");
-                frame.node.range.end = span.end.max(frame.node.range.start);
+                let mut end = span.end.max(frame.node.range.start);
+                // A flow collection ends at its bracket; after a trailing comma (`{b: c,}`)
+                // the parser's span stops short of it.
+                let close = match frame.node.kind {
+                    Kind::Map { flow: true, .. } => Some('}'),
+                    Kind::Seq { flow: true, .. } => Some(']'),
+                    _ => None,
+                };
+                if let Some(c) = close.filter(|&c| !self.text[..end].ends_with(c)) {
+                    end = closing_bracket(self.text, end, c).unwrap_or(end);
+                }
+                frame.node.range.end = end;
                 self.add(frame.node)?;
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentStart(_) | Event::DocumentEnd | Event::Nothing => {}
@@ -279,6 +290,21 @@ impl Builder<'_> {
         }
         Ok(())
     }
+}
+
+/// Just past the bracket `c` that closes a flow collection, from `at`, skipping only what may
+/// stand before it: whitespace, commas and comments.
+fn closing_bracket(text: &str, mut at: usize, c: char) -> Option<usize> {
+    let b = text.as_bytes();
+    while at < b.len() {
+        match b[at] {
+            x if x == c as u8 => return Some(at + 1),
+            b' ' | b'\t' | b'\r' | b'\n' | b',' => at += 1,
+            b'#' => at += text[at..].find('\n').unwrap_or(text.len() - at),
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Find the node an alias refers to: the last node before it carrying that anchor id.

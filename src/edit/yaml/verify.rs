@@ -139,9 +139,12 @@ pub fn apply(docs: &mut [Node], changes: &[Change]) {
     for c in changes {
         if let Change::Set { path, value } = c {
             if let Some(n) = node_at(docs, path) {
+                // The anchor and a `!!str` tag stay on the rewritten scalar.
                 let anchor = n.anchor;
+                let tag = n.tag.take().filter(|t| t == super::STR_TAG);
                 *n = data_node(&Data::Str(value.clone()));
                 n.anchor = anchor;
+                n.tag = tag;
             }
         }
     }
