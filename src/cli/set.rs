@@ -186,12 +186,15 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
 
     report(args, &outcome, out).map_err(|e| Failure::new(Failure::IO, e))?;
     if !args.dry_run && !args.check {
-        for f in &outcome.files {
-            let full = args.root.join(&f.path);
-            write::atomic::write(&full, f.updated.as_bytes())
+        // Each file is replaced atomically; files are independent, so on all cores.
+        let written = crate::parallel::map(&outcome.files, |f| {
+            write::atomic::write(&args.root.join(&f.path), f.updated.as_bytes())
                 .with_context(|| format!("failed to write {}", f.path.display()))
-                .map_err(|e| Failure::new(Failure::IO, e))?;
-        }
+        });
+        written
+            .into_iter()
+            .collect::<anyhow::Result<Vec<()>>>()
+            .map_err(|e| Failure::new(Failure::IO, e))?;
     }
     Ok(outcome)
 }
@@ -223,7 +226,14 @@ fn report(args: &SetArgs, outcome: &SetOutcome, out: &mut dyn Write) -> anyhow::
         OutputFormat::Text => {
             for f in &outcome.files {
                 for s in &f.splices {
-                    writeln!(out, "{}:{}: {} -> {}", show(&f.path), s.line, s.old, s.new)?;
+                    let path = show(&f.path);
+                    if s.text.is_empty() {
+                        writeln!(out, "{path}:{}: removed {}", s.line, s.old)?;
+                    } else if s.range.is_empty() {
+                        writeln!(out, "{path}:{}: added {}", s.line, s.new)?;
+                    } else {
+                        writeln!(out, "{path}:{}: {} -> {}", s.line, s.old, s.new)?;
+                    }
                 }
             }
         }

@@ -21,6 +21,7 @@ pub fn write(path: &Path, contents: &[u8]) -> std::io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(contents)?;
+    // Set explicitly after creation: a mode given at creation would pass through the umask.
     if let Some(p) = perms {
         fs_err::set_permissions(tmp.path(), p)?;
     }
@@ -39,10 +40,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a.yaml");
         fs_err::write(&f, "a: 1\n").unwrap();
-        fs_err::set_permissions(&f, std::fs::Permissions::from_mode(0o640)).unwrap();
-        write(&f, b"a: 2\n").unwrap();
-        assert_eq!(fs_err::read_to_string(&f).unwrap(), "a: 2\n");
-        assert_eq!(fs_err::metadata(&f).unwrap().permissions().mode() & 0o777, 0o640);
+        // 0o666 would not survive a umask of 022 if the mode were given at creation.
+        for mode in [0o640, 0o666, 0o755] {
+            fs_err::set_permissions(&f, std::fs::Permissions::from_mode(mode)).unwrap();
+            write(&f, b"a: 2\n").unwrap();
+            assert_eq!(fs_err::read_to_string(&f).unwrap(), "a: 2\n");
+            assert_eq!(fs_err::metadata(&f).unwrap().permissions().mode() & 0o777, mode);
+        }
         assert_eq!(fs_err::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

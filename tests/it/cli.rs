@@ -101,7 +101,12 @@ fn kustomization_entry_updated_in_place_and_digest_dropped() {
     let t = Test::new()
         .file("kustomization.yaml", k)
         .args(["set", "ghcr.io/acme/shop:1234"]);
-    t.run().code(0);
+    let r = t.run();
+    r.code(0);
+    assert_eq!(
+        r.stdout(),
+        "kustomization.yaml:8: removed sha256:0000000000000000000000000000000000000000000000000000000000000000\nkustomization.yaml:9: added 1234\n"
+    );
     assert_eq!(
         t.read("kustomization.yaml"),
         "resources:\n- ../base\n\nimages:\n  # the app\n  - name: shop\n    newName: ghcr.io/acme/shop\n    newTag: \"1234\"\n  - name: redis\n    newTag: \"7\"\n"

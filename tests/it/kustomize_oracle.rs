@@ -55,6 +55,12 @@ fn flow_style_images_list() {
 
 #[test]
 fn crlf_kustomization() {
+    let k = fs_err::read_to_string(format!("{FIXTURES}/overlays/crlf/kustomization.yaml")).unwrap();
+    assert!(
+        k.contains("\r\n") && !k.replace("\r\n", "").contains('\n'),
+        "the crlf fixture lost its CRLF line endings in this checkout\nhint: tests/fixtures/kustomize/.gitattributes \
+         marks it -text; check it out again"
+    );
     check_overlay("crlf", 3);
 }
 
