@@ -1,4 +1,5 @@
-//! clap definitions.
+//! clap definitions: the only place clap types live, so the Action entry point and the
+//! tests can drive the commands with plain option structs.
 
 use std::path::PathBuf;
 
@@ -60,14 +61,16 @@ pub struct SetArgs {
     #[arg(long)]
     pub add_entry: bool,
 
-    /// Helm values key path that receives the image, as PATH[=tag|name|digest|full]
-    /// (default part: tag), e.g. `image.tag`. Applies to files given with --path FILE.
-    #[arg(long = "values-key", value_name = "PATH[=PART]")]
+    /// Helm values key path that receives the image, as PATH[=tag|name|digest|full][@IMAGE]
+    /// (default part: tag; @IMAGE names the image when several are given), e.g. `image.tag`.
+    /// Applies to files given with --path FILE.
+    #[arg(long = "values-key", value_name = "PATH[=PART][@IMAGE]")]
     pub values_keys: Vec<String>,
 
-    /// KCL override path that receives the full image reference, e.g. `app.image`. Applies
-    /// to .k files given with --path FILE.
-    #[arg(long = "kcl-path", value_name = "PATH")]
+    /// KCL override path that receives the full image reference, e.g. `app.image`
+    /// (`app.image@IMAGE` when several images are given). Applies to .k files given with
+    /// --path FILE.
+    #[arg(long = "kcl-path", value_name = "PATH[@IMAGE]")]
     pub kcl_paths: Vec<String>,
 
     /// A Flux image policy (`namespace:name`) that stands for an image, as NS:NAME or

@@ -48,7 +48,7 @@ fn usage(e: impl Into<anyhow::Error>) -> Failure {
 }
 
 /// Pick the target an option refers to: by image name when given, else the only image.
-fn pick_target(targets: &[Target], name: Option<&str>, what: &str) -> Result<usize, Failure> {
+fn pick_target(targets: &[Target], name: Option<&str>, what: &str, sep: char) -> Result<usize, Failure> {
     match name {
         Some(n) => targets
             .iter()
@@ -56,7 +56,7 @@ fn pick_target(targets: &[Target], name: Option<&str>, what: &str) -> Result<usi
             .ok_or_else(|| usage(anyhow!("{what}: `{n}` is not one of the images given"))),
         None if targets.len() == 1 => Ok(0),
         None => Err(usage(anyhow!(
-            "{what}: several images are given; say which one with `=IMAGE-NAME`"
+            "{what}: several images are given; say which one with `{sep}IMAGE-NAME`"
         ))),
     }
 }
@@ -80,11 +80,19 @@ pub fn request(args: &SetArgs) -> Result<Request, Failure> {
         if policy.split(':').count() != 2 || policy.split(':').any(str::is_empty) {
             return Err(usage(anyhow!("--flux-policy `{f}`: expected NAMESPACE:NAME[=IMAGE]")));
         }
-        let t = pick_target(&req.targets, name, &format!("--flux-policy {f}"))?;
+        let t = pick_target(&req.targets, name, &format!("--flux-policy {f}"), '=')?;
         req.flux_policies.push((policy.to_string(), t));
     }
+    // `@IMAGE` names the image an explicit path belongs to (key paths hold no `@`).
+    let split_image = |a: &str| -> (String, Option<String>) {
+        match a.split_once('@') {
+            Some((p, i)) => (p.to_string(), Some(i.to_string())),
+            None => (a.to_string(), None),
+        }
+    };
     for k in &args.values_keys {
-        let (path, part) = match k.rsplit_once('=') {
+        let (spec, image) = split_image(k);
+        let (path, part) = match spec.rsplit_once('=') {
             Some((p, "tag")) => (p, KeyPart::Tag),
             Some((p, "name")) => (p, KeyPart::Name),
             Some((p, "digest")) => (p, KeyPart::Digest),
@@ -94,21 +102,19 @@ pub fn request(args: &SetArgs) -> Result<Request, Failure> {
                     "--values-key {k}: unknown part `{other}` (expected tag, name, digest or full)"
                 )));
             }
-            None => (k.as_str(), KeyPart::Tag),
+            None => (spec.as_str(), KeyPart::Tag),
         };
-        let t = pick_target(&req.targets, None, &format!("--values-key {k}"))?;
+        let t = pick_target(&req.targets, image.as_deref(), &format!("--values-key {k}"), '@')?;
         req.values_keys.push(ValuesKey {
             path: path.to_string(),
             part,
             target: t,
         });
     }
-    for p in &args.kcl_paths {
-        let t = pick_target(&req.targets, None, &format!("--kcl-path {p}"))?;
-        req.kcl_paths.push(KclPath {
-            path: p.clone(),
-            target: t,
-        });
+    for a in &args.kcl_paths {
+        let (p, image) = split_image(a);
+        let t = pick_target(&req.targets, image.as_deref(), &format!("--kcl-path {a}"), '@')?;
+        req.kcl_paths.push(KclPath { path: p, target: t });
     }
     Ok(req)
 }
@@ -117,7 +123,7 @@ pub fn request(args: &SetArgs) -> Result<Request, Failure> {
 fn read(root: &Path, path: &Path, limit: u64) -> Result<String, crate::edit::FileError> {
     use crate::edit::FileError;
     let full = root.join(path);
-    let size = fs_err::metadata(&full).map(|m| m.len()).unwrap_or(0);
+    let size = fs_err::metadata(&full).map_err(FileError::Read)?.len();
     if size > limit {
         return Err(FileError::TooLarge {
             path: path.to_path_buf(),
@@ -125,9 +131,7 @@ fn read(root: &Path, path: &Path, limit: u64) -> Result<String, crate::edit::Fil
             limit,
         });
     }
-    let bytes = fs_err::read(&full).map_err(|_| FileError::NotUtf8 {
-        path: path.to_path_buf(),
-    })?;
+    let bytes = fs_err::read(&full).map_err(FileError::Read)?;
     String::from_utf8(bytes).map_err(|_| FileError::NotUtf8 {
         path: path.to_path_buf(),
     })
@@ -175,8 +179,10 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
     if !errors.is_empty() {
         let n = errors.len();
         let msg = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+        // A file that could not even be read is an I/O failure, not a refused edit.
+        let io = errors.iter().any(|e| matches!(e, crate::edit::FileError::Read(_)));
         return Err(Failure::new(
-            Failure::EDIT,
+            if io { Failure::IO } else { Failure::EDIT },
             anyhow!(
                 "{msg}\n{n} file{} could not be edited; nothing was written",
                 if n == 1 { "" } else { "s" }
@@ -255,4 +261,23 @@ fn report(args: &SetArgs, outcome: &SetOutcome, out: &mut dyn Write) -> anyhow::
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::edit::FileError;
+
+    /// Regression (review): a file that cannot be read was reported as "not UTF-8".
+    #[test]
+    fn read_errors_are_not_called_encoding_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = super::read(dir.path(), Path::new("gone.yaml"), 1 << 20).unwrap_err();
+        assert!(matches!(e, FileError::Read(_)), "{e}");
+        assert!(e.to_string().contains("gone.yaml"), "{e}");
+        fs_err::write(dir.path().join("l1.yaml"), b"a: caf\xe9\n").unwrap();
+        let e = super::read(dir.path(), Path::new("l1.yaml"), 1 << 20).unwrap_err();
+        assert!(matches!(e, FileError::NotUtf8 { .. }), "{e}");
+    }
 }

@@ -51,6 +51,9 @@ pub struct FileEdit {
 pub enum FileError {
     #[error("{}: not UTF-8 text; tagbump only edits UTF-8 files", path.display())]
     NotUtf8 { path: PathBuf },
+    /// The file could not be read (permissions, vanished); the `fs_err` message names it.
+    #[error("{0}")]
+    Read(std::io::Error),
     #[error("{}: {size} bytes is more than the limit of {limit} bytes\nhint: raise it with --max-file-size if this file really holds image references", path.display())]
     TooLarge { path: PathBuf, size: u64, limit: u64 },
     #[error("{}: {cause}", path.display())]

@@ -21,12 +21,16 @@ pub struct Splice {
     pub new: String,
 }
 
-/// Error when two splices overlap: an editor bug, never the user's fault.
+/// Two edits want different text at the same place: two editors (or an image field and a
+/// marker on it) disagree about a value, and tagbump will not pick one silently.
 #[derive(Debug, thiserror::Error)]
-#[error("internal error: overlapping edits at bytes {a:?} and {b:?}")]
+#[error(
+    "line {line}: two edits disagree here: one writes `{a}`, the other `{b}`\nhint: a marker comment on an image field must ask for the whole reference, or be removed"
+)]
 pub struct OverlapError {
-    pub a: Range<usize>,
-    pub b: Range<usize>,
+    pub line: usize,
+    pub a: String,
+    pub b: String,
 }
 
 /// Apply splices (in any order) to `original`. Identical duplicate splices are merged, which
@@ -45,8 +49,9 @@ pub fn apply(original: &str, splices: &[Splice]) -> Result<String, OverlapError>
                 || (s.range.start == p.range.start && !(s.range.is_empty() && p.range.is_empty()));
             if overlap {
                 return Err(OverlapError {
-                    a: p.range.clone(),
-                    b: s.range.clone(),
+                    line: s.line,
+                    a: p.text.clone(),
+                    b: s.text.clone(),
                 });
             }
         }

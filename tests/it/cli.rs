@@ -306,3 +306,57 @@ fn two_values_keys_under_one_missing_parent() {
         "replicas: 2\nimage:\n  repository: ghcr.io/acme/shop\n  tag: 1.5.0\n"
     );
 }
+
+/// Regression (review): with several images, an explicit key path could not say which.
+#[test]
+fn values_key_names_its_image_when_several_are_given() {
+    let t = Test::new().file("values.yaml", "app: {}\ncache: {}\n").args([
+        "set",
+        "ghcr.io/acme/shop:1.5.0",
+        "redis:7.4",
+        "--values-key",
+        "app.tag@ghcr.io/acme/shop",
+        "--values-key",
+        "cache.tag=tag@redis",
+        "--path",
+        "values.yaml",
+    ]);
+    t.run().code(0);
+    assert_eq!(t.read("values.yaml"), "app: {tag: 1.5.0}\ncache: {tag: \"7.4\"}\n");
+    let r = Test::new()
+        .args(["set", "a/b:1", "c/d:2", "--values-key", "x.tag"])
+        .run();
+    r.code(2);
+    assert!(r.stderr().contains("`@IMAGE-NAME`"), "{}", r.stderr());
+}
+
+/// Regression (review): a marker asking for part of an image field, on that field, was an
+/// "internal error" with byte offsets; it is a conflict that names the line and both values.
+#[test]
+fn conflicting_edits_name_the_line_and_both_values() {
+    let text = "containers:\n- image: nginx:1 # {\"tagbump\": \"nginx:tag\"}\n";
+    let t = Test::new().file("pod.yaml", text).args(["set", "nginx:2"]);
+    let r = t.run();
+    r.code(3);
+    assert!(
+        r.stderr().contains("pod.yaml: line 2: two edits disagree here"),
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stderr().contains("`nginx:2`") && r.stderr().contains("`\"2\"`"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(t.read("pod.yaml"), text);
+}
+
+/// Regression (review): a marker on an empty value was silently ignored.
+#[test]
+fn marker_on_an_empty_value() {
+    let t = Test::new()
+        .file("v.yaml", "tag: # {\"tagbump\": \"ghcr.io/a/app:tag\"}\n")
+        .args(["set", "ghcr.io/a/app:1.2.3"]);
+    t.run().code(0);
+    assert_eq!(t.read("v.yaml"), "tag: 1.2.3 # {\"tagbump\": \"ghcr.io/a/app:tag\"}\n");
+}

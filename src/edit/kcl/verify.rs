@@ -17,7 +17,7 @@ use crate::edit::splice::{apply, line_of};
 /// Check `updated` against `original` and the `splices` that were applied to it.
 pub fn verify(original: &str, updated: &str, splices: &[Splice]) -> Result<(), KclError> {
     let fail = |line: usize, detail: String| KclError::Verify { line, detail };
-    let stitched = apply(original, splices).map_err(|e| fail(line_of(original, e.b.start), e.to_string()))?;
+    let stitched = apply(original, splices).map_err(|e| fail(e.line, e.to_string()))?;
     if stitched != updated {
         let at = first_difference(&stitched, updated);
         return Err(fail(

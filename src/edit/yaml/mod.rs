@@ -89,7 +89,7 @@ impl<'a> YamlDoc<'a> {
     /// quoting style. Does nothing when the value is already equal.
     pub fn set(&self, path: &[usize], value: &str, edits: &mut Edits) -> Result<(), YamlError> {
         let node = self.at(path).expect("editors pass paths they found");
-        let mut range = node.range.clone();
+        let range = node.range.clone();
         let text = match &node.kind {
             Kind::Scalar { value: old, style } => {
                 if node.tag.is_some() && node.tag.as_deref() != Some(STR_TAG) {
@@ -112,11 +112,7 @@ impl<'a> YamlDoc<'a> {
                     value: old.clone(),
                 })?;
                 if range.is_empty() {
-                    // An empty value (`key:` with nothing after it): the parser puts it at the
-                    // `:`; the new value goes after it, with a space.
-                    if self.text[range.start..].starts_with(':') {
-                        range = range.start + 1..range.start + 1;
-                    }
+                    // An empty value (`key:` with nothing after it) needs a space.
                     if self.text[..range.start].ends_with(':') {
                         format!(" {rendered}")
                     } else {

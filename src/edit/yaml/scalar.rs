@@ -61,7 +61,13 @@ pub fn token_range(text: &str, span: Range<usize>, style: Style) -> Range<usize>
         }
         Style::Plain => {
             if span.is_empty() {
-                return span;
+                // An empty value (`key:`): the parser puts it at the `:`; it lives after it,
+                // which is where a new value goes and where its line comment starts.
+                return if b.get(span.start) == Some(&b':') {
+                    span.start + 1..span.start + 1
+                } else {
+                    span
+                };
             }
             let start = skip_properties(text, span.start).min(span.end);
             let mut end = span.end;
