@@ -13,8 +13,9 @@ use serde::Serialize;
 use super::args::{OutputFormat, SetArgs};
 use super::exit::Failure;
 use crate::edit::file::{FileEdit, FileOptions, edit_file};
-use crate::edit::request::{KclPath, KeyPart, ValuesKey};
+use crate::edit::request::{KclPath, ValuesKey};
 use crate::edit::{Request, Target, kustomize};
+use crate::image::Part;
 use crate::{scan, write};
 
 /// What a `set` run did.
@@ -93,16 +94,16 @@ pub fn request(args: &SetArgs) -> Result<Request, Failure> {
     for k in &args.values_keys {
         let (spec, image) = split_image(k);
         let (path, part) = match spec.rsplit_once('=') {
-            Some((p, "tag")) => (p, KeyPart::Tag),
-            Some((p, "name")) => (p, KeyPart::Name),
-            Some((p, "digest")) => (p, KeyPart::Digest),
-            Some((p, "full")) => (p, KeyPart::Full),
+            Some((p, "tag")) => (p, Part::Tag),
+            Some((p, "name")) => (p, Part::Name),
+            Some((p, "digest")) => (p, Part::Digest),
+            Some((p, "full")) => (p, Part::Full),
             Some((_, other)) => {
                 return Err(usage(anyhow!(
                     "--values-key {k}: unknown part `{other}` (expected tag, name, digest or full)"
                 )));
             }
-            None => (spec.as_str(), KeyPart::Tag),
+            None => (spec.as_str(), Part::Tag),
         };
         let t = pick_target(&req.targets, image.as_deref(), &format!("--values-key {k}"), '@')?;
         req.values_keys.push(ValuesKey {

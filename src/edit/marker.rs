@@ -13,7 +13,7 @@
 use super::yaml::tree::Kind;
 use super::yaml::walk::{Visit, walk};
 use super::yaml::{Edits, Path, YamlDoc, YamlError};
-use crate::edit::target::join;
+use crate::image::ImageRef;
 
 /// Which family of marker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,14 +24,7 @@ pub enum Family {
     Tagbump,
 }
 
-/// Which part of the reference a marker asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
-    Full,
-    Name,
-    Tag,
-    Digest,
-}
+pub use crate::image::Part;
 
 /// A parsed marker.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,25 +32,6 @@ pub struct Marker {
     pub family: Family,
     pub id: String,
     pub part: Part,
-}
-
-/// The value a marker resolves to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
-    pub name: String,
-    pub tag: Option<String>,
-    pub digest: Option<String>,
-}
-
-impl Resolved {
-    fn part(&self, part: Part) -> Option<String> {
-        match part {
-            Part::Full => Some(join(&self.name, self.tag.as_deref(), self.digest.as_deref())),
-            Part::Name => Some(self.name.clone()),
-            Part::Tag => self.tag.clone(),
-            Part::Digest => self.digest.clone(),
-        }
-    }
 }
 
 /// Parse a comment's text (after `#`) as a marker.
@@ -107,8 +81,8 @@ pub fn find(doc: &YamlDoc) -> Vec<(Path, Marker)> {
     out
 }
 
-/// Apply every marker that `resolve` knows; `under` limits the walk to files the caller chose.
-pub fn apply(doc: &YamlDoc, resolve: &dyn Fn(&Marker) -> Option<Resolved>, edits: &mut Edits) -> Result<(), YamlError> {
+/// Apply every marker that `resolve` knows (the reference it stands for).
+pub fn apply(doc: &YamlDoc, resolve: &dyn Fn(&Marker) -> Option<ImageRef>, edits: &mut Edits) -> Result<(), YamlError> {
     for (path, marker) in find(doc) {
         let Some(value) = resolve(&marker).and_then(|r| r.part(marker.part)) else {
             continue;
@@ -142,13 +116,7 @@ mod tests {
         let text = "a: x:1 # {\"tagbump\": \"app:tag\"}\nb: y:1 # {\"tagbump\": \"other\"}\n";
         let doc = YamlDoc::parse(text).unwrap();
         let mut edits = Edits::default();
-        let resolve = |m: &Marker| {
-            (m.id == "app").then(|| Resolved {
-                name: "app".into(),
-                tag: Some("2".into()),
-                digest: None,
-            })
-        };
+        let resolve = |m: &Marker| (m.id == "app").then(|| ImageRef::parse("app:2").unwrap());
         apply(&doc, &resolve, &mut edits).unwrap();
         assert_eq!(
             doc.finish(&edits).unwrap(),

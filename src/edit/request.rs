@@ -2,22 +2,14 @@
 //! user pointed at (Helm key paths, KCL override paths, Flux policies).
 
 use super::Target;
-use super::marker::{Family, Marker, Resolved};
-
-/// Which part of an image an explicit key path receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum KeyPart {
-    Full,
-    Name,
-    Tag,
-    Digest,
-}
+use super::marker::{Family, Marker};
+use crate::image::{ImageRef, Part};
 
 /// An explicit Helm values key path (`image.tag`) and the part of the image it receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValuesKey {
     pub path: String,
-    pub part: KeyPart,
+    pub part: Part,
     /// Index into [`Request::targets`].
     pub target: usize,
 }
@@ -40,8 +32,8 @@ pub struct Request {
 }
 
 impl Request {
-    /// The value a marker stands for, if it names one of the targets.
-    pub fn resolve_marker(&self, m: &Marker) -> Option<Resolved> {
+    /// The reference a marker stands for, if it names one of the targets.
+    pub fn resolve_marker(&self, m: &Marker) -> Option<ImageRef> {
         let t = match m.family {
             Family::Flux => self
                 .flux_policies
@@ -50,21 +42,11 @@ impl Request {
                 .map(|(_, t)| &self.targets[*t])?,
             Family::Tagbump => self.targets.iter().find(|t| t.matches_name(&m.id))?,
         };
-        Some(Resolved {
-            name: t.image.name.clone(),
-            tag: t.image.tag.clone(),
-            digest: t.image.digest.clone(),
-        })
+        Some(t.image.clone())
     }
 
-    /// The string a key part of target `t` receives.
-    pub fn part(&self, t: usize, part: KeyPart) -> Option<String> {
-        let i = &self.targets[t].image;
-        match part {
-            KeyPart::Full => Some(i.to_string()),
-            KeyPart::Name => Some(i.name.clone()),
-            KeyPart::Tag => i.tag.clone(),
-            KeyPart::Digest => i.digest.clone(),
-        }
+    /// The string a part of target `t` receives.
+    pub fn part(&self, t: usize, part: Part) -> Option<String> {
+        self.targets[t].image.part(part)
     }
 }

@@ -51,11 +51,6 @@ impl Target {
             self.image.digest.as_deref(),
         ))
     }
-
-    /// The full reference as the user wrote it (`name[:tag][@digest]`).
-    pub fn full(&self) -> String {
-        self.image.to_string()
-    }
 }
 
 /// `name[:tag][@digest]`.

@@ -17,9 +17,11 @@ mod error;
 mod kustomize;
 mod normalize;
 mod parse;
+mod part;
 mod reference;
 
 pub use error::ImageError;
 pub use kustomize::kustomize_name_matches;
 pub use normalize::{canonical_name, same_name, split_domain};
+pub use part::Part;
 pub use reference::ImageRef;

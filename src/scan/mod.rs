@@ -75,16 +75,10 @@ pub fn candidates(root: &Path, paths: &[PathBuf]) -> Result<Vec<Candidate>, Scan
     })?;
     let mut out = Vec::new();
     for p in paths {
-        // Check the path as given first: a symlink leading out of the tree is refused here.
+        // Resolved (`..`, symlinks) and refused when it leaves the tree: a symlink leading
+        // out of the tree is refused here, whether it names a file or a directory.
         let real = check_inside(root, p)?;
-        let meta = fs_err::symlink_metadata(root.join(p)).map_err(|cause| ScanError::Io { path: p.clone(), cause })?;
         if real.is_file() {
-            if meta.file_type().is_symlink() && !real.starts_with(&real_root) {
-                return Err(ScanError::OutsideRoot {
-                    path: p.clone(),
-                    root: root.to_path_buf(),
-                });
-            }
             out.push(Candidate {
                 path: relative(&real_root, &real),
                 explicit: true,

@@ -33,9 +33,10 @@ use proptest::test_runner::Config;
 use regex::Regex;
 
 use tagbump::edit::file::{FileEdit, FileOptions, edit_file};
-use tagbump::edit::request::{KeyPart, ValuesKey};
+use tagbump::edit::request::ValuesKey;
 use tagbump::edit::yaml::tree::{self, Kind, Node, Style};
 use tagbump::edit::{Request, Splice, Target};
+use tagbump::image::Part;
 
 const TARGET_NAME: &str = "ghcr.io/acme/app";
 
@@ -1830,7 +1831,7 @@ fn hostile_request_s() -> impl Strategy<Value = (Request, FileOptions)> {
             if let Some(k) = key {
                 req.values_keys.push(ValuesKey {
                     path: k.into(),
-                    part: KeyPart::Tag,
+                    part: Part::Tag,
                     target: 0,
                 });
             }

@@ -1,7 +1,7 @@
 //! Flux image-automation-controller cases: `$imagepolicy` markers and the historic
 //! replace-everywhere mode.
 
-use tagbump::edit::marker::{self, Family, Resolved};
+use tagbump::edit::marker::{self, Family};
 use tagbump::edit::workload::{Walk, image_fields, rewrite_fields};
 use tagbump::edit::yaml::{Edits, YamlDoc};
 use tagbump::image;
@@ -9,7 +9,7 @@ use tagbump::image;
 use super::case::Case;
 use super::{compare, run_cases};
 
-fn policy_parts(case: &Case) -> Vec<(String, Resolved)> {
+fn policy_parts(case: &Case) -> Vec<(String, image::ImageRef)> {
     let parts = case.node("policy_parts").expect("policy_parts");
     parts
         .entries()
@@ -21,7 +21,7 @@ fn policy_parts(case: &Case) -> Vec<(String, Resolved)> {
                     .filter(|s| !s.is_empty())
                     .map(String::from)
             };
-            let r = Resolved {
+            let r = image::ImageRef {
                 name: get("name").unwrap_or_default(),
                 tag: get("tag"),
                 digest: get("digest"),
