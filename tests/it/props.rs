@@ -1879,11 +1879,11 @@ fn bump_one(name: &str, text: &str, target: &str) -> Result<Option<String>, Stri
         .map_err(|e| e.to_string())
 }
 
+/// Regression, found by the property tests and fixed; the bug as it was:
 /// `YamlDoc::set` accepts a scalar tagged `!!str`, but the re-parse check expects the tag to
 /// be gone (`verify::apply` builds the expected node without it), so the edit is refused
 /// with "changed type (str to tag:yaml.org,2002:str)".
 #[test]
-
 fn str_tagged_image_can_be_bumped() {
     assert_eq!(
         bump_one("deploy.yaml", "image: !!str nginx:1\n", "nginx:2"),
@@ -1891,12 +1891,12 @@ fn str_tagged_image_can_be_bumped() {
     );
 }
 
+/// Regression, found by the property tests and fixed; the bug as it was:
 /// An empty value (`newTag:` with nothing after it) has its zero-length range at the `:`
 /// (`tree.rs`), so `YamlDoc::set` splices the new value in front of the colon
 /// (`newTag1.5.0:`) and the re-parse check refuses the edit. Kustomization entries and Helm
 /// `tag:` keys left empty are common placeholders.
 #[test]
-
 fn empty_value_can_be_set() {
     assert_eq!(
         bump_one(
@@ -1918,6 +1918,7 @@ fn empty_value_can_be_set() {
     );
 }
 
+/// Regression, found by the property tests and fixed; the bug as it was:
 /// A plain `newTag: 1234` reads back as a number (`kubectl kustomize` then fails with "json:
 /// cannot unmarshal number into Go struct field Image.images.newTag of type string").
 /// Setting the tag to the string `1234` must quote it, as it does for any other old value;
@@ -1925,7 +1926,6 @@ fn empty_value_can_be_set() {
 /// up to date. Helm's `tag: 20240101` is the same case (Helm renders the number as
 /// `2.0240101e+07`).
 #[test]
-
 fn numeric_plain_value_is_quoted_when_set_to_the_same_text() {
     assert_eq!(
         bump_one(
@@ -1949,11 +1949,11 @@ fn numeric_plain_value_is_quoted_when_set_to_the_same_text() {
     );
 }
 
+/// Regression, found by the property tests and fixed; the bug as it was:
 /// `edit_file` skips a file whose raw text does not contain the last path component of a
 /// target (`mentions_anything`), but a double-quoted value may spell it with escapes, so the
 /// image below is never looked at.
 #[test]
-
 fn escaped_image_name_is_found() {
     assert_eq!(
         bump_one(
@@ -1965,12 +1965,12 @@ fn escaped_image_name_is_found() {
     );
 }
 
+/// Regression, found by the property tests and fixed; the bug as it was:
 /// `--add-entry` finds the column of the list's `-` on the line of the last item's first
 /// key (`append_item`, `structure.rs`). When that key is on a later line (a flow mapping
 /// opened on the `-` line, or a `-` alone on its line), the new item is written at the key's
 /// column, which is not valid YAML, and the edit is refused as "no longer parses".
 #[test]
-
 fn entry_added_after_a_multiline_item() {
     let add = |text: &str| {
         let req = Request {
@@ -1991,12 +1991,12 @@ fn entry_added_after_a_multiline_item() {
     }
 }
 
+/// Regression, found by the property tests and fixed; the bug as it was:
 /// Adding a key to a mapping measures the indentation of its last key with `indent_to`,
 /// which counts a BOM before a key on line 1 as a column; the new key is indented by one
 /// space and the edit is refused. A kustomization saved by a Windows editor as
 /// `<BOM>resources: [deploy.yaml]` cannot get an entry with `--add-entry`.
 #[test]
-
 fn key_added_after_a_bom_line() {
     let req = Request {
         targets: vec![Target::parse("ghcr.io/acme/app:1.5.0").unwrap()],
@@ -2018,11 +2018,11 @@ fn key_added_after_a_bom_line() {
     );
 }
 
+/// Regression, found by the property tests and fixed; the bug as it was:
 /// The tree's range of a flow mapping with a trailing comma (`{b: c,}`) ends at the comma,
 /// not at the `}` (flow sequences are right). A key added after such a mapping when it
 /// spans lines (here by `--add-entry`) goes in before the `}`, and the edit is refused.
 #[test]
-
 fn multiline_flow_mapping_with_trailing_comma_is_not_entered() {
     let text = "a: {b: c,}\n";
     let docs = tree::parse(text).unwrap();
