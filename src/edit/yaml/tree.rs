@@ -155,10 +155,12 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// Inside a flow collection. Only the innermost needs a look: nothing inside a flow
+    /// collection can be block style.
     fn in_flow(&self) -> bool {
         self.stack
-            .iter()
-            .any(|f| matches!(f.node.kind, Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. }))
+            .last()
+            .is_some_and(|f| matches!(f.node.kind, Kind::Seq { flow: true, .. } | Kind::Map { flow: true, .. }))
     }
 
     fn event(&mut self, ev: Event<'_>, span: Range<usize>, line: usize) -> Result<(), TreeError> {
