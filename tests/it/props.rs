@@ -1965,6 +1965,21 @@ fn escaped_image_name_is_found() {
     );
 }
 
+/// `edit_file` on a kustomization with `--add-entry` for `ghcr.io/acme/app:1.5.0`.
+fn add_app_entry(text: &str) -> Result<Option<String>, String> {
+    let req = Request {
+        targets: vec![Target::parse("ghcr.io/acme/app:1.5.0").unwrap()],
+        ..Request::default()
+    };
+    let opts = FileOptions {
+        add_entries: true,
+        explicit: false,
+    };
+    edit_file(Path::new("kustomization.yaml"), text, &req, opts)
+        .map(|e| e.map(|e| e.updated))
+        .map_err(|e| e.to_string())
+}
+
 /// Regression, found by the property tests and fixed; the bug as it was:
 /// `--add-entry` finds the column of the list's `-` on the line of the last item's first
 /// key (`append_item`, `structure.rs`). When that key is on a later line (a flow mapping
@@ -1972,22 +1987,9 @@ fn escaped_image_name_is_found() {
 /// column, which is not valid YAML, and the edit is refused as "no longer parses".
 #[test]
 fn entry_added_after_a_multiline_item() {
-    let add = |text: &str| {
-        let req = Request {
-            targets: vec![Target::parse("ghcr.io/acme/app:1.5.0").unwrap()],
-            ..Request::default()
-        };
-        let opts = FileOptions {
-            add_entries: true,
-            explicit: false,
-        };
-        edit_file(Path::new("kustomization.yaml"), text, &req, opts)
-            .map(|e| e.map(|e| e.updated))
-            .map_err(|e| e.to_string())
-    };
     let new = "- name: ghcr.io/acme/app\n  newTag: 1.5.0\n";
     for text in ["images:\n- {\n    name: redis\n  }\n", "images:\n-\n  name: redis\n"] {
-        assert_eq!(add(text), Ok(Some(format!("{text}{new}"))), "{text:?}");
+        assert_eq!(add_app_entry(text), Ok(Some(format!("{text}{new}"))), "{text:?}");
     }
 }
 
@@ -1998,18 +2000,8 @@ fn entry_added_after_a_multiline_item() {
 /// `<BOM>resources: [deploy.yaml]` cannot get an entry with `--add-entry`.
 #[test]
 fn key_added_after_a_bom_line() {
-    let req = Request {
-        targets: vec![Target::parse("ghcr.io/acme/app:1.5.0").unwrap()],
-        ..Request::default()
-    };
-    let opts = FileOptions {
-        add_entries: true,
-        explicit: false,
-    };
     let text = "\u{feff}resources: [deploy.yaml]\n";
-    let got = edit_file(Path::new("kustomization.yaml"), text, &req, opts)
-        .map(|e| e.map(|e| e.updated))
-        .map_err(|e| e.to_string());
+    let got = add_app_entry(text);
     assert_eq!(
         got,
         Ok(Some(format!(
@@ -2028,18 +2020,8 @@ fn multiline_flow_mapping_with_trailing_comma_is_not_entered() {
     let docs = tree::parse(text).unwrap();
     assert_eq!(&text[docs[0].entries()[0].1.range.clone()], "{b: c,}");
 
-    let req = Request {
-        targets: vec![Target::parse("ghcr.io/acme/app:1.5.0").unwrap()],
-        ..Request::default()
-    };
-    let opts = FileOptions {
-        add_entries: true,
-        explicit: false,
-    };
     let text = "labels: {\n  app: shop,\n}\n";
-    let got = edit_file(Path::new("kustomization.yaml"), text, &req, opts)
-        .map(|e| e.map(|e| e.updated))
-        .map_err(|e| e.to_string());
+    let got = add_app_entry(text);
     assert_eq!(
         got,
         Ok(Some(format!(
