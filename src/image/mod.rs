@@ -22,6 +22,6 @@ mod reference;
 
 pub use error::ImageError;
 pub use kustomize::kustomize_name_matches;
-pub use normalize::{canonical_name, same_name, split_domain};
+pub use normalize::{canonical_name, canonical_registry, same_name, split_domain};
 pub use part::Part;
 pub use reference::ImageRef;

@@ -32,16 +32,18 @@ pub fn split_domain(name: &str) -> (Option<&str>, &str) {
 /// The registry host a bare name denotes, lowercased, with Docker Hub's aliases folded
 /// into `docker.io`.
 fn registry_of(name: &str) -> String {
-    match split_domain(name).0 {
-        None => DOCKER_HUB.to_string(),
-        Some(domain) => {
-            let domain = domain.to_ascii_lowercase();
-            if DOCKER_HUB_ALIASES.contains(&domain.as_str()) {
-                DOCKER_HUB.to_string()
-            } else {
-                domain
-            }
-        }
+    split_domain(name)
+        .0
+        .map_or_else(|| DOCKER_HUB.to_string(), canonical_registry)
+}
+
+/// A registry host as compared: lowercased, Docker Hub's aliases folded into `docker.io`.
+pub fn canonical_registry(host: &str) -> String {
+    let host = host.to_ascii_lowercase();
+    if DOCKER_HUB_ALIASES.contains(&host.as_str()) {
+        DOCKER_HUB.to_string()
+    } else {
+        host
     }
 }
 

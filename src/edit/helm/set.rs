@@ -5,7 +5,7 @@ use super::HelmError;
 use super::create::Creates;
 use super::resolve::{Found, resolve};
 use crate::edit::yaml::{Edits, Path, YamlDoc};
-use crate::image::{canonical_name, split_domain};
+use crate::image::{canonical_registry, split_domain};
 
 /// Set one values key path to a string, Argo CD Image Updater's semantics (helm-set-value).
 ///
@@ -104,7 +104,7 @@ fn split_registry_of(name: &str) -> Option<(&str, &str)> {
 /// empty `registry:` is Docker Hub, as charts that write `{{ .registry }}/` only when set mean.
 fn same_registry(a: &str, b: &str) -> bool {
     let a = if a.is_empty() { "docker.io" } else { a };
-    a.eq_ignore_ascii_case(b) || canonical_name(&format!("{a}/x/y")) == canonical_name(&format!("{b}/x/y"))
+    canonical_registry(a) == canonical_registry(b)
 }
 
 #[cfg(test)]
