@@ -150,20 +150,9 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
         scan::ScanError::Io { .. } | scan::ScanError::Walk { .. } => Failure::new(Failure::IO, e),
         _ => usage(e),
     })?;
-    let top_dirs: Vec<PathBuf> = paths
-        .iter()
-        .filter_map(|p| scan::check_inside(&args.root, p).ok())
-        .filter(|p| p.is_dir())
-        .collect();
-    let real_root = fs_err::canonicalize(&args.root).map_err(|e| Failure::new(Failure::IO, e))?;
-
     let results = crate::parallel::map(&candidates, |c| {
-        let in_top_dir = c
-            .path
-            .parent()
-            .is_some_and(|d| top_dirs.iter().any(|t| *t == real_root.join(d)));
         let opts = FileOptions {
-            add_entries: args.add_entry && kustomize::is_kustomization(&c.path) && (c.explicit || in_top_dir),
+            add_entries: args.add_entry && kustomize::is_kustomization(&c.path) && c.top_level,
             explicit: c.explicit,
         };
         read(&args.root, &c.path, args.max_file_size).and_then(|text| edit_file(&c.path, &text, &req, opts))

@@ -13,12 +13,15 @@ use ignore::WalkBuilder;
 
 use crate::edit::file::kind_of;
 
-/// A file to read, and whether the user named it directly.
+/// A file to read, and how the user reached it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Candidate {
     /// Path relative to the root: shown to the user, joined to the root to read.
     pub path: PathBuf,
+    /// The user named this file itself.
     pub explicit: bool,
+    /// Named, or directly inside a directory the user named (not deeper).
+    pub top_level: bool,
 }
 
 /// Why a path was refused.
@@ -82,6 +85,7 @@ pub fn candidates(root: &Path, paths: &[PathBuf]) -> Result<Vec<Candidate>, Scan
             out.push(Candidate {
                 path: relative(&real_root, &real),
                 explicit: true,
+                top_level: true,
             });
             continue;
         }
@@ -113,10 +117,18 @@ pub fn candidates(root: &Path, paths: &[PathBuf]) -> Result<Vec<Candidate>, Scan
             out.push(Candidate {
                 path: relative(&real_root, entry.path()),
                 explicit: false,
+                top_level: entry.depth() == 1,
             });
         }
     }
     out.sort_by(|a, b| a.path.cmp(&b.path).then(b.explicit.cmp(&a.explicit)));
-    out.dedup_by(|a, b| a.path == b.path);
+    // A file reached twice (two overlapping paths) keeps the strongest of each flag.
+    out.dedup_by(|a, b| {
+        let same = a.path == b.path;
+        if same {
+            b.top_level |= a.top_level;
+        }
+        same
+    });
     Ok(out)
 }

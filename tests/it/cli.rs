@@ -360,3 +360,20 @@ fn marker_on_an_empty_value() {
     t.run().code(0);
     assert_eq!(t.read("v.yaml"), "tag: 1.2.3 # {\"tagbump\": \"ghcr.io/a/app:tag\"}\n");
 }
+
+/// `--add-entry` adds to a kustomization named, or at the top of a named directory, never to
+/// every kustomization deeper in the tree.
+#[test]
+fn add_entry_only_at_the_top_of_a_named_directory() {
+    let k = "images:\n- name: redis\n  newTag: \"7\"\n";
+    let t = Test::new()
+        .file("overlays/kustomization.yaml", k)
+        .file("overlays/dev/kustomization.yaml", k)
+        .args(["set", "ghcr.io/acme/shop:1.5.0", "--add-entry", "--path", "overlays"]);
+    t.run().code(0);
+    assert_eq!(
+        t.read("overlays/kustomization.yaml"),
+        format!("{k}- name: ghcr.io/acme/shop\n  newTag: 1.5.0\n")
+    );
+    assert_eq!(t.read("overlays/dev/kustomization.yaml"), k);
+}
