@@ -74,7 +74,12 @@ pub fn rewrite_fields(
     let hits: HashSet<&Path> = paths.iter().collect();
     let mut anchors: HashMap<usize, Path> = HashMap::new();
     let mut alias_sites: HashMap<usize, Vec<Path>> = HashMap::new();
-    walk(&doc.docs, &mut |v: &Visit| {
+    // The anchor tables are only needed when an image field is an alias; most files have none,
+    // and this runs for every file of a bump.
+    let any_alias = paths
+        .iter()
+        .any(|p| doc.at(p).is_some_and(|n| matches!(n.kind, Kind::Alias(_))));
+    walk(if any_alias { &doc.docs } else { &[] }, &mut |v: &Visit| {
         if v.node.anchor != 0 {
             anchors.insert(v.node.anchor, v.path.to_vec());
         }
