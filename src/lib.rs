@@ -9,11 +9,15 @@
 //! - [`scan`]: which files under a path are candidates, respecting `.gitignore` and never
 //!   leaving the tree through a symlink;
 //! - [`write`]: atomic writes and unified diffs;
+//! - [`registry`]: the OCI distribution client (tags, manifests, configs, auth, retries);
+//! - [`policy`]: which tag to deploy, by semver range, build time, order or digest;
 //! - [`cli`]: the command-line surface (clap types live only there).
 
 pub mod cli;
 pub mod edit;
 pub mod image;
 pub mod parallel;
+pub mod policy;
+pub mod registry;
 pub mod scan;
 pub mod write;
