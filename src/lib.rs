@@ -11,6 +11,7 @@
 //! - [`write`]: atomic writes and unified diffs;
 //! - [`registry`]: the OCI distribution client (tags, manifests, configs, auth, retries);
 //! - [`policy`]: which tag to deploy, by semver range, build time, order or digest;
+//! - [`resolve`]: registry + policy = the reference to deploy;
 //! - [`cli`]: the command-line surface (clap types live only there).
 
 pub mod cli;
@@ -19,5 +20,6 @@ pub mod image;
 pub mod parallel;
 pub mod policy;
 pub mod registry;
+pub mod resolve;
 pub mod scan;
 pub mod write;

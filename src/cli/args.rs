@@ -17,6 +17,8 @@ pub struct Cli {
 pub enum Command {
     /// Write image tags and digests into every matching field under the given paths.
     Set(SetArgs),
+    /// Find the tag to deploy in the registry, by policy, and print the reference.
+    Resolve(ResolveArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -81,4 +83,106 @@ pub struct SetArgs {
     /// Refuse files larger than this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_file_size: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ResolveArgs {
+    /// The image, as NAME (or NAME:TAG for the digest policy, default tag `latest`).
+    #[arg(value_name = "IMAGE")]
+    pub image: String,
+
+    /// semver[:RANGE] (Masterminds syntax: `^1.2`, `~1.2.3`, `>=1.0 <2.0 || 3.x`, `1.2 - 1.4`;
+    /// pre-releases only with a pre-release in the range, e.g. `>=1.2.3-0`), newest-build,
+    /// alphabetical[:asc|desc], numerical[:asc|desc] (asc picks the greatest) or digest (keep
+    /// the tag, pin its digest).
+    #[arg(long, value_name = "POLICY", default_value = "semver")]
+    pub policy: String,
+
+    /// Only tags matching this regex are candidates (Flux's filterTags.pattern).
+    #[arg(long, value_name = "REGEX")]
+    pub filter: Option<String>,
+
+    /// What the policy compares, built from --filter's groups, e.g. `$version` or `${ts}`
+    /// (Flux's filterTags.extract).
+    #[arg(long, value_name = "TEMPLATE", requires = "filter")]
+    pub extract: Option<String>,
+
+    /// Tags that are never candidates (globs: `*`, `?`), in addition to the defaults `*.sig`,
+    /// `*.att`, `*.sbom`.
+    #[arg(long = "ignore", value_name = "GLOB")]
+    pub ignore: Vec<String>,
+
+    /// Do not ignore `*.sig`, `*.att`, `*.sbom` tags.
+    #[arg(long)]
+    pub no_default_ignore: bool,
+
+    /// The platform whose build time newest-build compares, as OS/ARCH[/VARIANT].
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]", default_value = "linux/amd64")]
+    pub platform: String,
+
+    /// Pin the chosen tag's current digest: NAME:TAG@sha256:...
+    #[arg(long)]
+    pub digest: bool,
+
+    /// Print every tag and why it was taken or rejected (on stderr; with --format json, in
+    /// the JSON).
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
+
+    /// newest-build: fetch build times for at most this many tags (the most recent-looking;
+    /// each costs 2-3 requests).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub max_builds: usize,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How to reach registries; shared by every command that talks to one.
+#[derive(Debug, Clone, Args)]
+pub struct RegistryArgs {
+    /// A registry (HOST[:PORT]) to reach without TLS verification or over plain HTTP.
+    /// Loopback registries (localhost, 127.0.0.0/8, ::1) may use plain HTTP without this.
+    #[arg(
+        long = "insecure-registry",
+        value_name = "HOST[:PORT]",
+        env = "TAGBUMP_INSECURE_REGISTRIES",
+        value_delimiter = ','
+    )]
+    pub insecure: Vec<String>,
+
+    /// PEM file of CA certificates to trust besides the system's.
+    #[arg(long, value_name = "PEM", env = "TAGBUMP_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Username for the registries of the images on the command line; the password comes
+    /// from TAGBUMP_REGISTRY_PASSWORD or --registry-password-stdin (never the command line).
+    /// Without it: TAGBUMP_REGISTRY_TOKEN, docker's config.json and credential helpers,
+    /// GITHUB_TOKEN for ghcr.io.
+    #[arg(long, value_name = "USER", env = "TAGBUMP_REGISTRY_USERNAME")]
+    pub registry_username: Option<String>,
+
+    /// Read the registry password from stdin.
+    #[arg(long, requires = "registry_username")]
+    pub registry_password_stdin: bool,
+
+    /// Retries per request after a 429, 5xx, reset or truncated answer.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub retries: u32,
+
+    /// Per-request timeout.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+
+    /// Requests in flight per registry at most.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub registry_concurrency: usize,
+
+    /// Print one line per HTTP request on stderr (never credentials).
+    #[arg(long, env = "TAGBUMP_TRACE_HTTP")]
+    pub trace_http: bool,
 }

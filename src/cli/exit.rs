@@ -11,6 +11,8 @@ impl Failure {
     pub const USAGE: u8 = 2;
     pub const EDIT: u8 = 3;
     pub const IO: u8 = 4;
+    pub const REGISTRY: u8 = 5;
+    pub const NO_TAG: u8 = 6;
 
     pub fn new(code: u8, error: impl Into<anyhow::Error>) -> Self {
         Self {

@@ -9,10 +9,16 @@
 //!   the tree;
 //! - 3: a file could not be edited (invalid YAML, duplicate keys, non-UTF-8, too large, an
 //!   edit that failed the re-parse check); nothing was written;
-//! - 4: an I/O error while writing.
+//! - 4: an I/O error while writing;
+//! - 5: a registry failed (unreachable, refused the credentials, kept failing after the
+//!   retries, sent something invalid);
+//! - 6: no tag satisfies the policy.
 
 mod args;
+mod env;
 mod exit;
+mod registry;
+mod resolve;
 mod set;
 
 use std::io::Write;
@@ -20,8 +26,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, OutputFormat, SetArgs};
+pub use args::{Cli, Command, OutputFormat, RegistryArgs, ResolveArgs, SetArgs};
 pub use exit::Failure;
+pub use resolve::run_resolve;
 pub use set::{SetOutcome, run_set};
 
 /// Parse the process arguments, run, print errors with their causes, return the exit code.
@@ -31,6 +38,7 @@ pub fn main() -> ExitCode {
     let mut out = stdout.lock();
     let result = match cli.command {
         Command::Set(a) => run_set(&a, &mut out).map(|o| o.exit_code(a.check)),
+        Command::Resolve(a) => run_resolve(&a, &mut out),
     };
     let _ = out.flush();
     match result {

@@ -112,6 +112,10 @@ pub struct Build {
 
 pub struct Client {
     t: Transport,
+    /// Content-addressed, so never stale: image configs and manifests fetched by digest
+    /// (tags that share an image cost one fetch).
+    configs: std::sync::Mutex<std::collections::HashMap<String, ImageConfig>>,
+    manifests: std::sync::Mutex<std::collections::HashMap<String, Manifest>>,
 }
 
 impl Client {
@@ -142,7 +146,11 @@ impl Client {
             keychain: opts.keychain,
             trace: opts.trace,
         })?;
-        Ok(Client { t })
+        Ok(Client {
+            t,
+            configs: Default::default(),
+            manifests: Default::default(),
+        })
     }
 
     pub fn requests(&self) -> RequestCounts {
@@ -232,6 +240,18 @@ impl Client {
 
     /// A manifest by tag or digest, its bytes checked against the digest.
     pub async fn manifest(&self, repo: &Repository, reference: &str) -> Result<Manifest, RegistryError> {
+        let key = format!("{repo}@{reference}");
+        if let Some(m) = lock(&self.manifests).get(&key) {
+            return Ok(m.clone());
+        }
+        let m = self.fetch_manifest(repo, reference).await?;
+        if reference.contains(':') {
+            lock(&self.manifests).insert(key, m.clone());
+        }
+        Ok(m)
+    }
+
+    async fn fetch_manifest(&self, repo: &Repository, reference: &str) -> Result<Manifest, RegistryError> {
         let reg = self.t.registry(&repo.registry);
         let req = Request {
             method: Method::GET,
@@ -282,6 +302,16 @@ impl Client {
 
     /// An image config blob, checked against its digest.
     pub async fn config(&self, repo: &Repository, digest: &str) -> Result<ImageConfig, RegistryError> {
+        let key = format!("{repo}@{digest}");
+        if let Some(c) = lock(&self.configs).get(&key) {
+            return Ok(c.clone());
+        }
+        let c = self.fetch_config(repo, digest).await?;
+        lock(&self.configs).insert(key, c.clone());
+        Ok(c)
+    }
+
+    async fn fetch_config(&self, repo: &Repository, digest: &str) -> Result<ImageConfig, RegistryError> {
         let reg = self.t.registry(&repo.registry);
         let req = Request {
             method: Method::GET,
@@ -450,6 +480,10 @@ fn not_ok(repo: &Repository, resp: &Response, what: &str) -> Reject {
             attempts: 1,
         },
     })
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn or_none(list: &[String]) -> String {

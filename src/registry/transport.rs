@@ -217,7 +217,8 @@ impl Transport {
                     let detail = chain(&e);
                     if reg.scheme() == Scheme::Probe && e.is_connect() && !is_certificate_error(&detail) {
                         // HTTPS did not connect: this loopback/insecure registry may speak
-                        // plain HTTP (not counted as an attempt)
+                        // plain HTTP (neither an attempt nor a request: nothing was asked)
+                        self.stats.registry_requests.fetch_sub(1, Ordering::Relaxed);
                         reg.set_scheme(Scheme::Http);
                         tls_error = Some(detail);
                         continue;
