@@ -145,13 +145,13 @@ impl Credentials {
         if let Some((_, credential)) = self.explicit.iter().find(|(r, _)| r == registry) {
             return Ok(Some((credential.clone(), Source::Explicit)));
         }
-        if let Some(found) = self.from_docker_config(registry)? {
+        if let Some(found) = self.docker_config_credential(registry)? {
             return Ok(Some(found));
         }
-        Ok(self.from_github_token(registry))
+        Ok(self.github_token_credential(registry))
     }
 
-    fn from_docker_config(&self, registry: &str) -> Answer {
+    fn docker_config_credential(&self, registry: &str) -> Answer {
         let Some(config) = &self.config else {
             return Ok(None);
         };
@@ -177,15 +177,15 @@ impl Credentials {
             })
     }
 
-    fn from_github_token(&self, registry: &str) -> Option<(Credential, Source)> {
-        let token = self.env.github_token.as_ref().filter(|t| !t.is_empty());
+    fn github_token_credential(&self, registry: &str) -> Option<(Credential, Source)> {
         if registry != GITHUB_REGISTRY {
             return None;
         }
+        let token = self.env.github_token.clone().filter(|t| !t.is_empty())?;
         let username = self.env.github_actor.as_deref().filter(|a| !a.is_empty());
         let credential = Credential::Basic {
             username: username.unwrap_or(GITHUB_DEFAULT_USER).to_string(),
-            password: token?.clone(),
+            password: token,
         };
         Some((credential, Source::GithubToken))
     }
