@@ -10,7 +10,7 @@
 //!    As in docker, a configured helper is the only source the config offers: when it holds
 //!    nothing, `auths` is not consulted (docker keeps only e-mail addresses there when a
 //!    helper is in use, and an entry left there is stale);
-//! 3. otherwise the config's `auths` entry (see [`super::docker_config`] for key matching);
+//! 3. otherwise the config's `auths` entry (keys are matched by host: scheme and path dropped, case ignored, Docker Hub's aliases folded);
 //! 4. for `ghcr.io` only, `GITHUB_TOKEN` (username `$GITHUB_ACTOR`, else `x-access-token`).
 //!    Never for another host, not even a subdomain: the token must not leak to a registry
 //!    GitHub does not run.
