@@ -12,16 +12,23 @@ use super::exit::Failure;
 use crate::registry::credential::Credential;
 use crate::registry::retry::RetryPolicy;
 use crate::registry::secret::Secret;
-use crate::registry::{ClientOptions, keychain};
+use crate::registry::ClientOptions;
+use crate::registry::credentials::{CredentialEnv, Credentials};
 
 /// The client options for commands that reach `registries` (canonical hosts of the images
 /// on the command line, which explicit credentials apply to).
 pub fn client_options(args: &RegistryArgs, registries: &[String]) -> Result<ClientOptions, Failure> {
     let explicit = explicit_credential(args)?;
+    let mut hosts: Vec<&String> = registries.iter().collect();
+    hosts.sort();
+    hosts.dedup();
     let pairs: Vec<(String, Credential)> = match explicit {
-        Some(c) => registries.iter().map(|r| (r.clone(), c.clone())).collect(),
+        Some(c) => hosts.into_iter().map(|r| (r.clone(), c.clone())).collect(),
         None => Vec::new(),
     };
+    let credentials = Credentials::load(CredentialEnv::from_process(), pairs)
+        .context("loading registry credentials")
+        .map_err(|e| Failure::new(Failure::USAGE, e))?;
     Ok(ClientOptions {
         insecure: args.insecure.iter().filter(|s| !s.trim().is_empty()).cloned().collect(),
         ca_file: args.ca_file.clone(),
@@ -32,7 +39,7 @@ pub fn client_options(args: &RegistryArgs, registries: &[String]) -> Result<Clie
         concurrency: args.registry_concurrency.max(1),
         timeout: Duration::from_secs(args.timeout.max(1)),
         connect_timeout: Duration::from_secs(args.timeout.clamp(1, 10)),
-        keychain: Arc::new(keychain::Fixed(pairs)),
+        keychain: Arc::new(credentials),
         trace: args.trace_http,
     })
 }

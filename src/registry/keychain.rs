@@ -34,3 +34,10 @@ impl Keychain for Fixed {
             .map(|(_, c)| (c.clone(), Source::Explicit)))
     }
 }
+
+/// The full chain: explicit credentials, docker's config and helpers, `GITHUB_TOKEN`.
+impl Keychain for super::credentials::Credentials {
+    fn lookup(&self, registry: &str) -> Result<Option<(Credential, Source)>, String> {
+        super::credentials::Credentials::lookup(self, registry).map_err(|e| e.to_string())
+    }
+}

@@ -4,7 +4,8 @@
 //! - [`client`]: the operations (list tags, digest, manifest, platform image, config);
 //! - [`transport`]: one request done properly (auth, retries, scheme fallback, caps);
 //! - [`auth`], [`challenge`]: the `401` answer, Basic or the bearer-token flow;
-//! - [`keychain`], [`credential`], [`secret`]: where credentials come from, and that they
+//! - [`keychain`], [`credentials`], [`credential`], [`secret`]: where credentials come from
+//!   (explicit, docker `config.json` and credential helpers, `GITHUB_TOKEN`), and that they
 //!   never get printed;
 //! - [`endpoint`]: HTTPS, or HTTP for loopback and insecure registries, as Docker does;
 //! - [`manifest`], [`platform`], [`image_config`]: what the registry sends, checked.
@@ -13,6 +14,10 @@ mod auth;
 pub mod challenge;
 pub mod client;
 pub mod credential;
+mod credential_error;
+mod credential_helper;
+pub mod credentials;
+mod docker_config;
 pub mod endpoint;
 pub mod error;
 pub mod image_config;

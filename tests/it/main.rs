@@ -3,6 +3,7 @@
 
 mod cli;
 mod conformance;
+mod credentials;
 mod editors;
 mod kcl;
 mod kustomize_oracle;
