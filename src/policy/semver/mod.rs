@@ -22,7 +22,7 @@
 //!   and ` 1.2.3` are not versions.
 //!
 //! Precedence is `Version.Compare` (`comparePrerelease`, `comparePrePart`): semver 2.0, build
-//! metadata ignored; an identifier is numeric only if it fits a `u64` ([`precedence`]).
+//! metadata ignored; an identifier is numeric only if it fits a `u64` (`precedence.rs`).
 //!
 //! # Ranges (`constraints.go`)
 //!
@@ -34,7 +34,7 @@
 //! `||` side, a trailing comma, `1.2.3.4` or `12.3.34~ 1.2.3` are errors.
 //!
 //! `parseConstraint` fills missing or wildcard parts with zeros and records what was "dirty";
-//! each `constraint*` function then reads that. The expansions ([`expand`]) are:
+//! each `constraint*` function then reads that. The expansions (`expand.rs`) are:
 //!
 //! | written | meaning | upstream |
 //! |---|---|---|
