@@ -8,3 +8,4 @@ mod kcl;
 mod kustomize_oracle;
 mod props;
 mod support;
+mod testenv;
