@@ -160,7 +160,8 @@ impl Stats {
 
 impl Proxy {
     /// Start a proxy on a free port of 127.0.0.1 forwarding to `upstream` (`host:port` of a
-    /// plain-HTTP registry) (~0.1 s).
+    /// plain-HTTP registry) (~0.1 s). Token requests do not pass through it: the registry's
+    /// challenge names the token server itself.
     pub fn start(upstream: &str, opts: ProxyOptions) -> Proxy {
         let workdir = tempfile::Builder::new().prefix("tagbump-proxy-").tempdir().unwrap();
         let (default_n, max_n) = (opts.default_n.to_string(), opts.max_n.to_string());

@@ -107,6 +107,18 @@ fn no_auth_registry_serves_seeded_tags_digests_and_created() {
 }
 
 #[test]
+fn rfc3339_counts_leap_days() {
+    assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+    assert_eq!(rfc3339(1_704_067_200 + 86_400 * 60 - 1), "2024-02-29T23:59:59Z");
+    assert_eq!(rfc3339(1_704_067_200 + 86_400 * 60), "2024-03-01T00:00:00Z");
+    let numbered = Seed::numbered(26);
+    assert_eq!(
+        numbered.tags[25],
+        ("1.0.26".to_string(), Some("2024-01-02T01:00:00Z".to_string()))
+    );
+}
+
+#[test]
 fn basic_auth_registry_wants_credentials() {
     let reg = Registry::start(RegistryOptions {
         auth: Auth::Basic,
