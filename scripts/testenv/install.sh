@@ -3,7 +3,7 @@
 #
 # usage: scripts/testenv/install.sh [--no-bench] [PREFIX]
 #   PREFIX      where the test environment lives; default $TAGBUMP_TESTENV, else /tmp/tagbump-testenv
-#   --no-bench  skip the benchmark tools (ripgrep, hyperfine, GNU time)
+#   --no-bench  skip the benchmark tools (ripgrep, hyperfine, GNU time, skopeo)
 #
 # Idempotent: a re-run checks each component and installs nothing that is already there
 # (about a second). Quiet: each step prints one line with its wall time on stderr; the output
@@ -14,9 +14,12 @@
 #   kubectl       checked, never installed: `kubectl kustomize` is the Kustomize oracle
 #   venv          $PREFIX/venv with scripts/testenv/requirements.txt (kcl-lib: the KCL oracle;
 #                 ruamel.yaml); the tests find it through TAGBUMP_KCL_PYTHON (set by scripts/test)
-#   bench tools   ripgrep, hyperfine, time from apt, for bench/run (not run in CI)
-#   registry      LATER (registry issue): Debian docker-registry + apache2-utils (htpasswd),
-#                 started by the tests on 127.0.0.1; see "LATER: registry" below
+#   registry      docker-registry (CNCF Distribution 2.8), apache2-utils (htpasswd), openssl,
+#                 curl from apt. Nothing is started here: each test starts its own registry
+#                 (and token server, proxy) on 127.0.0.1 through tests/it/testenv, from the
+#                 scripts in scripts/testenv/, and stops them by PID. (On a machine running
+#                 systemd the Debian package also enables its own service on :5000; unused.)
+#   bench tools   ripgrep, hyperfine, time, skopeo from apt, for bench/run (not run in CI)
 #   kube-apiserver LATER (agent issue): kube-apiserver + etcd built once into $PREFIX/kube;
 #                 see "LATER: kube-apiserver" below
 set -Eeuo pipefail
@@ -48,7 +51,7 @@ step() {
   local t0=$EPOCHREALTIME note
   "$@" >"$logs/step.out"
   note=$(tr '\n' ' ' <"$logs/step.out")
-  printf 'testenv: %-34s %6.1fs  %s\n' "$step_name" "$(bc_sub "$EPOCHREALTIME" "$t0")" "$note" >&2
+  printf 'testenv: %-38s %6.1fs  %s\n' "$step_name" "$(bc_sub "$EPOCHREALTIME" "$t0")" "$note" >&2
 }
 bc_sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a - b }'; }
 
@@ -175,13 +178,27 @@ install_bench_tools() {
   command -v rg >/dev/null || missing+=(ripgrep)
   command -v hyperfine >/dev/null || missing+=(hyperfine)
   [ -x /usr/bin/time ] || missing+=(time)
+  command -v skopeo >/dev/null || missing+=(skopeo)
   if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
-  printf '%s, %s' "$(rg --version | sed -n 1p)" "$(hyperfine --version)"
+  printf '%s, %s, %s' "$(rg --version | sed -n 1p)" "$(hyperfine --version)" \
+    "$(skopeo --version | sed 's/ version / /')"
 }
 
-# --- LATER: registry -----------------------------------------------------------------------
-# The registry issue adds here: apt_install docker-registry apache2-utils, and copies of the
-# start/stop/seed scripts into scripts/testenv/ (bound to 127.0.0.1, stopped by PID).
+# --- registry ------------------------------------------------------------------------------
+# The registry tests (tests/it/testenv) start docker-registry, token_server.py and proxy.py
+# themselves; here we only make sure the programs are there.
+
+install_registry() {
+  local missing=()
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  python_bin >/dev/null
+  printf '%s, %s' "$(docker-registry --version | awk '{ print "docker-registry", $NF }')" \
+    "$(openssl version | cut -d' ' -f1-2)"
+}
 
 # --- LATER: kube-apiserver -----------------------------------------------------------------
 # The agent issue adds here: a one-off build of kube-apiserver + etcd into $prefix/kube
@@ -192,8 +209,9 @@ install_bench_tools() {
 t_all=$EPOCHREALTIME
 step "kubectl (checked, not installed)" check_kubectl
 step "python venv (kcl-lib, ruamel.yaml)" install_python_deps
+step "registry (docker-registry, htpasswd)" install_registry
 if [ $bench = 1 ]; then
-  step "bench tools (ripgrep, hyperfine)" install_bench_tools
+  step "bench tools (rg, hyperfine, skopeo)" install_bench_tools
 fi
 step_name=done
-printf 'testenv: %-34s %6.1fs  %s\n' "ready" "$(bc_sub "$EPOCHREALTIME" "$t_all")" "$prefix" >&2
+printf 'testenv: %-38s %6.1fs  %s\n' "ready" "$(bc_sub "$EPOCHREALTIME" "$t_all")" "$prefix" >&2

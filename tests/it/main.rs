@@ -9,3 +9,4 @@ mod kcl;
 mod kustomize_oracle;
 mod props;
 mod support;
+mod testenv;
