@@ -9,11 +9,11 @@ use anyhow::Context as _;
 use super::args::RegistryArgs;
 use super::env;
 use super::exit::Failure;
+use crate::registry::ClientOptions;
 use crate::registry::credential::Credential;
+use crate::registry::credentials::{CredentialEnv, Credentials};
 use crate::registry::retry::RetryPolicy;
 use crate::registry::secret::Secret;
-use crate::registry::ClientOptions;
-use crate::registry::credentials::{CredentialEnv, Credentials};
 
 /// The client options for commands that reach `registries` (canonical hosts of the images
 /// on the command line, which explicit credentials apply to).

@@ -21,6 +21,7 @@ pub struct Candidate {
     pub tag: String,
     /// What the policy compares: the tag, or the filter's extract.
     pub key: String,
+    #[serde(flatten)]
     pub verdict: Verdict,
 }
 

@@ -8,5 +8,6 @@ mod editors;
 mod kcl;
 mod kustomize_oracle;
 mod props;
+mod resolve;
 mod support;
 mod testenv;
