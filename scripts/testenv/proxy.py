@@ -102,6 +102,13 @@ def show_fault(f):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
+    def setup(self):
+        super().setup()
+        # Headers and body go out in two writes; without TCP_NODELAY, Nagle holds the body
+        # until the client's delayed ACK (~40 ms) on every reused connection. Real registries
+        # (Go's net/http) set it, so the proxy must too or it distorts what it measures.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, fmt, *args):
         if self.server.verbose:
             sys.stderr.write("proxy: " + fmt % args + "\n")
