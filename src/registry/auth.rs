@@ -11,10 +11,10 @@
 //! machine unless the registry was declared insecure.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use url::Url;
 
@@ -22,8 +22,8 @@ use super::challenge::{self, Challenge};
 use super::credential::{Credential, Source};
 use super::endpoint::{Security, is_loopback};
 use super::error::{RegistryError, error_body_detail};
-use super::retry::{parse_retry_after, retryable_status};
-use super::transport::{Registry, Response, Transport, chain};
+use super::retry::retryable_status;
+use super::transport::{Failed, Registry, Response, Transport, chain, transient};
 
 /// Tokens are renewed this long before they expire.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(10);
@@ -180,7 +180,7 @@ pub(crate) async fn answer_challenge(
 }
 
 /// The error for a third `401` in a row.
-pub(crate) fn rejected(reg: &Registry, resp: &Response, _sent: &Authorization) -> RegistryError {
+pub(crate) fn rejected(reg: &Registry, resp: &Response) -> RegistryError {
     match reg.auth.try_lock() {
         Ok(st) => rejected_with(reg, &st, resp),
         Err(_) => RegistryError::Auth {
@@ -290,8 +290,6 @@ async fn fetch_token(
     let url = url.to_string();
     let what = format!("token server {}", strip(&url));
     let method = if form.is_some() { Method::POST } else { Method::GET };
-    let retry = &t.settings.retry;
-    let attempts = retry.attempts.max(1);
     let mut attempt = 0u32;
     loop {
         let body = form.clone().map(|f| (f, "application/x-www-form-urlencoded"));
@@ -305,19 +303,11 @@ async fn fetch_token(
                 &t.stats.token_requests,
             )
             .await;
-        let wait = match sent {
-            Err(e) => {
-                attempt += 1;
-                if attempt >= attempts {
-                    return Err(RegistryError::Transport {
-                        registry,
-                        what,
-                        detail: chain(&e),
-                        attempts: attempt,
-                    });
-                }
-                retry.backoff(attempt - 1)
-            }
+        let failed = match sent {
+            Err(e) => Failed::Transport {
+                detail: chain(&e),
+                transient: transient(&e),
+            },
             Ok(resp) if resp.status == StatusCode::OK => match parse_token(&resp.body) {
                 Ok((token, lifetime)) => {
                     st.generation += 1;
@@ -334,18 +324,7 @@ async fn fetch_token(
                     );
                     return Ok((header, st.generation));
                 }
-                Err(detail) => {
-                    attempt += 1;
-                    if attempt >= attempts {
-                        return Err(RegistryError::Invalid {
-                            registry,
-                            what,
-                            detail,
-                            attempts: attempt,
-                        });
-                    }
-                    retry.backoff(attempt - 1)
-                }
+                Err(detail) => Failed::Invalid(detail),
             },
             Ok(resp) if matches!(resp.status.as_u16(), 401 | 403) => {
                 return Err(match &st.credential {
@@ -358,22 +337,9 @@ async fn fetch_token(
                 });
             }
             Ok(resp) if retryable_status(resp.status.as_u16()) => {
-                attempt += 1;
-                if attempt >= attempts {
-                    return Err(RegistryError::Status {
-                        registry,
-                        what,
-                        status: resp.status.as_u16(),
-                        detail: error_body_detail(&resp.body),
-                        attempts: attempt,
-                    });
-                }
-                resp.headers
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| parse_retry_after(v, SystemTime::now()))
-                    .filter(|d| *d <= retry.max_retry_after)
-                    .unwrap_or_else(|| retry.backoff(attempt - 1))
+                let wait = t.next_attempt(&registry, &what, &mut attempt, Failed::Status(&resp))?;
+                t.pause(wait).await;
+                continue;
             }
             Ok(resp) => {
                 return Err(RegistryError::Status {
@@ -385,6 +351,7 @@ async fn fetch_token(
                 });
             }
         };
+        let wait = t.next_attempt(&registry, &what, &mut attempt, failed)?;
         t.pause(wait).await;
     }
 }

@@ -64,6 +64,16 @@ pub(crate) enum Reject {
     Fail(RegistryError),
 }
 
+/// Why an attempt failed, for [`Transport::next_attempt`].
+pub(crate) enum Failed<'a> {
+    /// No usable response; `transient` when trying again may help.
+    Transport { detail: String, transient: bool },
+    /// A status [`retryable_status`] accepts.
+    Status(&'a Response),
+    /// A complete answer that is corrupt or truncated.
+    Invalid(String),
+}
+
 /// Request counters, for `--explain` and the benchmark (requests = pages + token round trips).
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -187,8 +197,6 @@ impl Transport {
     ) -> Result<T, RegistryError> {
         let what = format!("{} {}", req.method, strip_query(&req.path));
         let registry = reg.endpoint.registry.clone();
-        let retry = &self.settings.retry;
-        let attempts = retry.attempts.max(1);
         let mut attempt = 0u32; // failed attempts so far
         let mut challenges = 0u32;
         let mut tls_error: Option<String> = None;
@@ -223,25 +231,21 @@ impl Transport {
                         tls_error = Some(detail);
                         continue;
                     }
-                    attempt += 1;
-                    if attempt >= attempts || !transient(&e) {
-                        let mut detail = detail;
-                        if let Some(tls) = &tls_error {
-                            detail = format!("{detail}; over HTTPS: {tls}");
-                        }
-                        if is_certificate_error(&detail) {
-                            detail.push_str(
-                                "\nhint: pass the registry's CA certificate with --ca-file, or list the registry with --insecure-registry",
-                            );
-                        }
-                        return Err(RegistryError::Transport {
-                            registry,
-                            what,
-                            detail,
-                            attempts: attempt,
-                        });
+                    let mut detail = detail;
+                    if let Some(tls) = &tls_error {
+                        detail = format!("{detail}; over HTTPS: {tls}");
                     }
-                    self.pause(retry.backoff(attempt - 1)).await;
+                    if is_certificate_error(&detail) {
+                        detail.push_str(
+                            "\nhint: pass the registry's CA certificate with --ca-file, or list the registry with --insecure-registry",
+                        );
+                    }
+                    let failed = Failed::Transport {
+                        detail,
+                        transient: transient(&e),
+                    };
+                    let wait = self.next_attempt(&registry, &what, &mut attempt, failed)?;
+                    self.pause(wait).await;
                     continue;
                 }
                 Ok(resp) => resp,
@@ -252,7 +256,7 @@ impl Transport {
             if resp.status == StatusCode::UNAUTHORIZED {
                 challenges += 1;
                 if challenges > 2 {
-                    return Err(super::auth::rejected(reg, &resp, &auth));
+                    return Err(super::auth::rejected(reg, &resp));
                 }
                 let values: Vec<&str> = resp
                     .headers
@@ -263,9 +267,51 @@ impl Transport {
                 super::auth::answer_challenge(self, reg, &values, req.scope.as_deref(), &auth, &resp).await?;
                 continue;
             }
-            let status = resp.status.as_u16();
-            if retryable_status(status) {
-                attempt += 1;
+            if retryable_status(resp.status.as_u16()) {
+                let wait = self.next_attempt(&registry, &what, &mut attempt, Failed::Status(&resp))?;
+                self.pause(wait).await;
+                continue;
+            }
+            match validate(&resp) {
+                Ok(v) => return Ok(v),
+                Err(Reject::Fail(e)) => return Err(e),
+                Err(Reject::Retry(detail)) => {
+                    let wait = self.next_attempt(&registry, &what, &mut attempt, Failed::Invalid(detail))?;
+                    self.pause(wait).await;
+                }
+            }
+        }
+    }
+
+    /// Counts a failed attempt and decides what comes next, for registry and token-server
+    /// requests alike: the wait before the next attempt (a `Retry-After` when the answer
+    /// has one, else the backoff), or the error when the budget is spent, the failure is not
+    /// transient, or the registry asks to wait longer than allowed.
+    pub fn next_attempt(
+        &self,
+        registry: &str,
+        what: &str,
+        attempt: &mut u32,
+        failed: Failed<'_>,
+    ) -> Result<Duration, RegistryError> {
+        let retry = &self.settings.retry;
+        *attempt += 1;
+        let attempts = *attempt;
+        let spent = attempts >= retry.attempts.max(1);
+        let (registry, what) = (registry.to_string(), what.to_string());
+        match failed {
+            Failed::Transport { detail, transient } => {
+                if spent || !transient {
+                    return Err(RegistryError::Transport {
+                        registry,
+                        what,
+                        detail,
+                        attempts,
+                    });
+                }
+                Ok(retry.backoff(attempts - 1))
+            }
+            Failed::Status(resp) => {
                 let after = resp
                     .headers
                     .get(RETRY_AFTER)
@@ -277,37 +323,30 @@ impl Transport {
                         what,
                         retry_after: after,
                         limit: retry.max_retry_after,
-                        attempts: attempt,
+                        attempts,
                     });
                 }
-                if attempt >= attempts {
+                if spent {
                     return Err(RegistryError::Status {
                         registry,
                         what,
-                        status,
+                        status: resp.status.as_u16(),
                         detail: error_body_detail(&resp.body),
-                        attempts: attempt,
+                        attempts,
                     });
                 }
-                let wait = after.unwrap_or_else(|| retry.backoff(attempt - 1));
-                self.pause(wait).await;
-                continue;
+                Ok(after.unwrap_or_else(|| retry.backoff(attempts - 1)))
             }
-            match validate(&resp) {
-                Ok(v) => return Ok(v),
-                Err(Reject::Fail(e)) => return Err(e),
-                Err(Reject::Retry(detail)) => {
-                    attempt += 1;
-                    if attempt >= attempts {
-                        return Err(RegistryError::Invalid {
-                            registry,
-                            what,
-                            detail,
-                            attempts: attempt,
-                        });
-                    }
-                    self.pause(retry.backoff(attempt - 1)).await;
+            Failed::Invalid(detail) => {
+                if spent {
+                    return Err(RegistryError::Invalid {
+                        registry,
+                        what,
+                        detail,
+                        attempts,
+                    });
                 }
+                Ok(retry.backoff(attempts - 1))
             }
         }
     }
@@ -383,7 +422,7 @@ fn builder(settings: &Settings) -> reqwest::ClientBuilder {
 }
 
 /// Whether a failure without a response may go away on its own.
-fn transient(e: &reqwest::Error) -> bool {
+pub(crate) fn transient(e: &reqwest::Error) -> bool {
     e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() || e.is_decode() || !e.is_builder()
 }
 
