@@ -9,39 +9,33 @@ mod policies;
 mod tls;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A `tagbump resolve` run.
+/// A `tagbump resolve` run: the shared [`crate::support::Run`] and how long it took.
 pub struct Run {
-    pub out: Output,
+    pub run: crate::support::Run,
     pub elapsed: Duration,
 }
 
 impl Run {
     pub fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.out.stdout).into_owned()
+        self.run.stdout()
     }
 
     pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.out.stderr).into_owned()
+        self.run.stderr()
     }
 
     /// Asserts the exit code; returns stdout trimmed.
     #[track_caller]
     pub fn code(&self, code: i32) -> String {
-        assert_eq!(
-            self.out.status.code(),
-            Some(code),
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout(),
-            self.stderr()
-        );
+        self.run.code(code);
         self.stdout().trim().to_string()
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.out.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout()))
+        serde_json::from_slice(&self.run.out.stdout).unwrap_or_else(|e| panic!("{e}: {}", self.stdout()))
     }
 }
 
@@ -74,7 +68,7 @@ pub fn resolve_stdin(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -
     }
     let out = child.wait_with_output().unwrap();
     Run {
-        out,
+        run: crate::support::Run { out },
         elapsed: started.elapsed(),
     }
 }

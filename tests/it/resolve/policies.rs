@@ -219,38 +219,16 @@ fn alphabetical_and_numerical_with_extract() {
     );
     let image = format!("{}/team/ts", reg.addr());
     let filter = r"^main-[a-f0-9]+-(?P<ts>\d+)$";
-    let run = resolve(
-        &[&image, "--policy", "numerical", "--filter", filter, "--extract", "$ts"],
-        &[],
-    );
-    assert_eq!(run.code(0), format!("{image}:main-abc-1700000300"));
-    let run = resolve(
-        &[
-            &image,
-            "--policy",
-            "numerical:desc",
-            "--filter",
-            filter,
-            "--extract",
-            "$ts",
-        ],
-        &[],
-    );
-    assert_eq!(run.code(0), format!("{image}:main-fff-999"));
+    let extracted = |policy: &str| {
+        resolve(
+            &[&image, "--policy", policy, "--filter", filter, "--extract", "$ts"],
+            &[],
+        )
+    };
+    assert_eq!(extracted("numerical").code(0), format!("{image}:main-abc-1700000300"));
+    assert_eq!(extracted("numerical:desc").code(0), format!("{image}:main-fff-999"));
     // alphabetical compares the extracted text: "999" sorts after "17..."
-    let run = resolve(
-        &[
-            &image,
-            "--policy",
-            "alphabetical",
-            "--filter",
-            filter,
-            "--extract",
-            "$ts",
-        ],
-        &[],
-    );
-    assert_eq!(run.code(0), format!("{image}:main-fff-999"));
+    assert_eq!(extracted("alphabetical").code(0), format!("{image}:main-fff-999"));
     let run = resolve(&[&image, "--policy", "alphabetical:desc"], &[]);
     assert_eq!(run.code(0), format!("{image}:feature-x-1800000000"));
 }
