@@ -15,6 +15,7 @@
 //! - [`cli`]: the command-line surface (clap types live only there).
 
 pub mod cli;
+pub mod config;
 pub mod edit;
 pub mod image;
 pub mod parallel;
