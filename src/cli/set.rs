@@ -12,11 +12,12 @@ use serde::Serialize;
 
 use super::args::{OutputFormat, SetArgs};
 use super::exit::Failure;
-use crate::edit::file::{FileEdit, FileOptions, edit_file};
+use crate::bump::{self, TreeError, TreeOptions};
+use crate::edit::file::FileEdit;
 use crate::edit::request::{KclPath, ValuesKey};
-use crate::edit::{Request, Target, kustomize};
+use crate::edit::{Request, Target};
 use crate::image::Part;
-use crate::{scan, write};
+use crate::write;
 
 /// What a `set` run did.
 #[derive(Debug, Default)]
@@ -120,24 +121,6 @@ pub fn request(args: &SetArgs) -> Result<Request, Failure> {
     Ok(req)
 }
 
-/// Read a file for editing, refusing what tagbump must not touch.
-fn read(root: &Path, path: &Path, limit: u64) -> Result<String, crate::edit::FileError> {
-    use crate::edit::FileError;
-    let full = root.join(path);
-    let size = fs_err::metadata(&full).map_err(FileError::Read)?.len();
-    if size > limit {
-        return Err(FileError::TooLarge {
-            path: path.to_path_buf(),
-            size,
-            limit,
-        });
-    }
-    let bytes = fs_err::read(&full).map_err(FileError::Read)?;
-    String::from_utf8(bytes).map_err(|_| FileError::NotUtf8 {
-        path: path.to_path_buf(),
-    })
-}
-
 /// Run `set`: edit in memory, report, and write unless `--dry-run` or `--check`.
 pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failure> {
     let req = request(args)?;
@@ -146,50 +129,21 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
     } else {
         args.paths.clone()
     };
-    let candidates = scan::candidates(&args.root, &paths).map_err(|e| match e {
-        scan::ScanError::Io { .. } | scan::ScanError::Walk { .. } => Failure::new(Failure::IO, e),
-        _ => usage(e),
+    let opts = TreeOptions {
+        add_entries: args.add_entry,
+        max_file_size: args.max_file_size,
+    };
+    let files = bump::edit_tree(&args.root, &paths, |_| Some(req.clone()), opts).map_err(|e| match &e {
+        TreeError::Scan(_) if !e.is_io() => usage(e),
+        _ if e.is_io() => Failure::new(Failure::IO, e),
+        _ => Failure::new(Failure::EDIT, e),
     })?;
-    let results = crate::parallel::map(&candidates, |c| {
-        let opts = FileOptions {
-            add_entries: args.add_entry && kustomize::is_kustomization(&c.path) && c.top_level,
-            explicit: c.explicit,
-        };
-        read(&args.root, &c.path, args.max_file_size).and_then(|text| edit_file(&c.path, &text, &req, opts))
-    });
-    let mut outcome = SetOutcome::default();
-    let mut errors = Vec::new();
-    for r in results {
-        match r {
-            Ok(Some(edit)) => outcome.files.push(edit),
-            Ok(None) => {}
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        let n = errors.len();
-        let msg = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
-        // A file that could not even be read is an I/O failure, not a refused edit.
-        let io = errors.iter().any(|e| matches!(e, crate::edit::FileError::Read(_)));
-        return Err(Failure::new(
-            if io { Failure::IO } else { Failure::EDIT },
-            anyhow!(
-                "{msg}\n{n} file{} could not be edited; nothing was written",
-                if n == 1 { "" } else { "s" }
-            ),
-        ));
-    }
+    let outcome = SetOutcome { files };
 
     report(args, &outcome, out).map_err(|e| Failure::new(Failure::IO, e))?;
     if !args.dry_run && !args.check {
-        // Each file is replaced atomically; files are independent, so on all cores.
-        let written = crate::parallel::map(&outcome.files, |f| {
-            write::atomic::write(&args.root.join(&f.path), f.updated.as_bytes())
-                .with_context(|| format!("failed to write {}", f.path.display()))
-        });
-        written
-            .into_iter()
-            .collect::<anyhow::Result<Vec<()>>>()
+        bump::write_all(&args.root, &outcome.files)
+            .context("writing the edited files")
             .map_err(|e| Failure::new(Failure::IO, e))?;
     }
     Ok(outcome)
@@ -251,23 +205,4 @@ fn report(args: &SetArgs, outcome: &SetOutcome, out: &mut dyn Write) -> anyhow::
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use crate::edit::FileError;
-
-    /// Regression (review): a file that cannot be read was reported as "not UTF-8".
-    #[test]
-    fn read_errors_are_not_called_encoding_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let e = super::read(dir.path(), Path::new("gone.yaml"), 1 << 20).unwrap_err();
-        assert!(matches!(e, FileError::Read(_)), "{e}");
-        assert!(e.to_string().contains("gone.yaml"), "{e}");
-        fs_err::write(dir.path().join("l1.yaml"), b"a: caf\xe9\n").unwrap();
-        let e = super::read(dir.path(), Path::new("l1.yaml"), 1 << 20).unwrap_err();
-        assert!(matches!(e, FileError::NotUtf8 { .. }), "{e}");
-    }
 }

@@ -9,9 +9,15 @@ use std::collections::BTreeMap;
 
 /// The variables a template may use.
 pub const VARIABLES: &[(&str, &str)] = &[
-    ("name", "the config's name (default: the single image's name, else `images`)"),
+    (
+        "name",
+        "the config's name (default: the single image's name, else `images`)",
+    ),
     ("summary", "`bump shop to 1.5.0`, or `bump 3 images` for several"),
-    ("images", "the bumped images and their new tags: `shop 1.5.0, api 2.0.1`"),
+    (
+        "images",
+        "the bumped images and their new tags: `shop 1.5.0, api 2.0.1`",
+    ),
     ("bumps", "one line per image: `- ghcr.io/acme/shop: 1.4.0 → 1.5.0`"),
     ("count", "how many images changed"),
     ("branch", "the branch the change is written to"),

@@ -51,16 +51,35 @@ fn full_file() {
     assert!(matches!(shop.policy, Some(Policy::Semver(_))));
     assert!(shop.pin_digest);
     assert_eq!(shop.platform.to_string(), "linux/arm64");
-    assert_eq!(shop.helm_keys, vec![("image.tag".into(), Part::Tag), ("sidecar.image".into(), Part::Full)]);
-    assert_eq!(shop.origin, Origin::File { file: "tagbump.yaml".into(), line: 3, column: 12 });
+    assert_eq!(
+        shop.helm_keys,
+        vec![("image.tag".into(), Part::Tag), ("sidecar.image".into(), Part::Full)]
+    );
+    assert_eq!(
+        shop.origin,
+        Origin::File {
+            file: "tagbump.yaml".into(),
+            line: 3,
+            column: 12
+        }
+    );
     let api = &c.images[1];
     assert_eq!(api.name, "backend");
     assert!(api.policy.is_none(), "a tag without a policy is deployed as given");
     assert_eq!(api.image.tag.as_deref(), Some("2.0.1"));
     assert_eq!(c.files, vec!["envs/"]);
     assert_eq!(c.git.repository.as_deref(), Some("https://github.com/acme/config"));
-    assert_eq!((c.write.mode, c.write.via, c.write.attempts), (Mode::PullRequest, Via::Api, 7));
-    assert_eq!(c.write.author, Identity { name: "Bot".into(), email: "bot@example.com".into() });
+    assert_eq!(
+        (c.write.mode, c.write.via, c.write.attempts),
+        (Mode::PullRequest, Via::Api, 7)
+    );
+    assert_eq!(
+        c.write.author,
+        Identity {
+            name: "Bot".into(),
+            email: "bot@example.com".into()
+        }
+    );
     assert_eq!(c.write.message.source(), "deploy: {summary}");
     assert!(c.pull_request.draft);
     assert_eq!(c.pull_request.branch.source(), DEFAULT_WORK_BRANCH);
@@ -73,8 +92,14 @@ fn full_file() {
 fn defaults() {
     let c = parse("images:\n  - image: ghcr.io/acme/shop\n").unwrap();
     assert_eq!(c.name, "shop");
-    assert!(matches!(c.images[0].policy, Some(Policy::Semver(_))), "default policy is semver");
-    assert_eq!((c.write.mode, c.write.via, c.write.attempts), (Mode::Push, Via::Git, 10));
+    assert!(
+        matches!(c.images[0].policy, Some(Policy::Semver(_))),
+        "default policy is semver"
+    );
+    assert_eq!(
+        (c.write.mode, c.write.via, c.write.attempts),
+        (Mode::Push, Via::Git, 10)
+    );
     assert_eq!(c.write.author.name, ACTIONS_BOT_NAME);
     assert!(c.files.is_empty());
     assert!(c.dispatch.workflow.is_none() && c.dispatch.event.is_none());
@@ -89,7 +114,10 @@ fn syntax_errors_name_file_line_column() {
     let e = errors("images: [\n");
     assert!(e.starts_with("tagbump.yaml:1:"), "{e}");
     let e = errors("images:\n  - image: a\n  - image: b\nimages: []\n");
-    assert!(e.contains("tagbump.yaml:4:") && e.to_lowercase().contains("duplicate"), "{e}");
+    assert!(
+        e.contains("tagbump.yaml:4:") && e.to_lowercase().contains("duplicate"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -98,16 +126,43 @@ fn invalid_values_name_line_and_field_all_at_once() {
         "images:\n  - image: ghcr.io/acme/shop\n    policy: semver:>>1\n  - image: 'UPPER/Case'\n  - image: a/b\n    filter: '(['\nwrite:\n  mode: yolo\n  message: 'bump {nmae}'\n",
     );
     let lines: Vec<&str> = e.lines().collect();
-    assert!(lines.iter().any(|l| l.starts_with("tagbump.yaml:3:13: images[0].policy: ")), "{e}");
-    assert!(lines.iter().any(|l| l.starts_with("tagbump.yaml:4:12: images[1].image: invalid image")), "{e}");
-    assert!(lines.iter().any(|l| l.starts_with("tagbump.yaml:6:13: images[2].filter: ")), "{e}");
-    assert!(lines.iter().any(|l| l.starts_with("tagbump.yaml:8:9: write.mode: unknown mode `yolo`")), "{e}");
-    assert!(lines.iter().any(|l| l.starts_with("tagbump.yaml:9:12: write.message: unknown variable `{nmae}`")), "{e}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("tagbump.yaml:3:13: images[0].policy: ")),
+        "{e}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("tagbump.yaml:4:12: images[1].image: invalid image")),
+        "{e}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("tagbump.yaml:6:13: images[2].filter: ")),
+        "{e}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("tagbump.yaml:8:9: write.mode: unknown mode `yolo`")),
+        "{e}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("tagbump.yaml:9:12: write.message: unknown variable `{nmae}`")),
+        "{e}"
+    );
 }
 
 #[test]
 fn refuses_credentials_in_urls_and_bad_branches() {
-    let e = errors("images: [{image: a/b}]\ngit:\n  repository: https://x-access-token:ghp_secret@github.com/a/b\n  branch: 'feat..x'\n");
+    let e = errors(
+        "images: [{image: a/b}]\ngit:\n  repository: https://x-access-token:ghp_secret@github.com/a/b\n  branch: 'feat..x'\n",
+    );
     assert!(e.contains("git.repository: the URL carries credentials"), "{e}");
     assert!(!e.contains("ghp_secret"), "the secret must not be echoed: {e}");
     assert!(e.contains("tagbump.yaml:4:11: git.branch: `feat..x`"), "{e}");
@@ -156,7 +211,10 @@ fn flags_override_and_errors_name_the_flag() {
         ..Overrides::default()
     };
     let c = Config::from_overrides(&o).unwrap();
-    assert_eq!((c.write.mode, c.git.branch.as_deref()), (Mode::PullRequest, Some("release")));
+    assert_eq!(
+        (c.write.mode, c.git.branch.as_deref()),
+        (Mode::PullRequest, Some("release"))
+    );
     assert_eq!(c.pull_request.labels, ["x"]);
     assert_eq!(c.name, "shop");
     let o = Overrides {
@@ -173,7 +231,9 @@ fn flags_override_and_errors_name_the_flag() {
 #[test]
 fn dispatch_limits() {
     let inputs: String = (0..26).map(|i| format!("    k{i}: v\n")).collect();
-    let e = errors(&format!("images: [{{image: a/b}}]\ndispatch:\n  workflow: d.yml\n  inputs:\n{inputs}"));
+    let e = errors(&format!(
+        "images: [{{image: a/b}}]\ndispatch:\n  workflow: d.yml\n  inputs:\n{inputs}"
+    ));
     assert!(e.contains("26 inputs; GitHub accepts at most 25"), "{e}");
     let e = errors("images: [{image: a/b}]\ndispatch:\n  ref: main\n");
     assert!(e.contains("need a workflow"), "{e}");

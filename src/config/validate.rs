@@ -92,8 +92,16 @@ pub fn build(file: &str, raw: RawConfig, o: &Overrides) -> Result<Config, Config
 
     let images = images(&mut c, &raw, o);
     let files = match o.files.is_empty() {
-        false => o.files.iter().map(|f| (f.clone(), Origin::Flag("--path".into()))).collect(),
-        true => raw.files.iter().map(|f| (f.value.clone(), c.origin(f))).collect::<Vec<_>>(),
+        false => o
+            .files
+            .iter()
+            .map(|f| (f.clone(), Origin::Flag("--path".into())))
+            .collect(),
+        true => raw
+            .files
+            .iter()
+            .map(|f| (f.value.clone(), c.origin(f)))
+            .collect::<Vec<_>>(),
     };
     for (f, origin) in &files {
         check_path(&mut c, f, origin.clone(), "files");
@@ -110,7 +118,11 @@ pub fn build(file: &str, raw: RawConfig, o: &Overrides) -> Result<Config, Config
         check_branch(&mut c, b, origin.clone(), "git.branch");
     }
     let gh_raw = raw.github.unwrap_or_default();
-    let gh_repo = c.pick(o.github_repository.as_ref(), "--github-repository", gh_raw.repository.as_ref());
+    let gh_repo = c.pick(
+        o.github_repository.as_ref(),
+        "--github-repository",
+        gh_raw.repository.as_ref(),
+    );
     if let Some((r, origin)) = &gh_repo {
         check_owner_name(&mut c, r, origin.clone(), "github.repository");
     }
@@ -122,7 +134,11 @@ pub fn build(file: &str, raw: RawConfig, o: &Overrides) -> Result<Config, Config
             "push" => Mode::Push,
             "pull-request" | "pr" => Mode::PullRequest,
             other => {
-                c.fail(origin, "write.mode", format!("unknown mode `{other}`: expected push or pull-request"));
+                c.fail(
+                    origin,
+                    "write.mode",
+                    format!("unknown mode `{other}`: expected push or pull-request"),
+                );
                 Mode::Push
             }
         },
@@ -133,12 +149,20 @@ pub fn build(file: &str, raw: RawConfig, o: &Overrides) -> Result<Config, Config
             "git" => Via::Git,
             "api" => Via::Api,
             other => {
-                c.fail(origin, "write.via", format!("unknown value `{other}`: expected git or api"));
+                c.fail(
+                    origin,
+                    "write.via",
+                    format!("unknown value `{other}`: expected git or api"),
+                );
                 Via::Git
             }
         },
     };
-    let message = c.template(c.pick(o.message.as_ref(), "--message", w.message.as_ref()), DEFAULT_MESSAGE, "write.message");
+    let message = c.template(
+        c.pick(o.message.as_ref(), "--message", w.message.as_ref()),
+        DEFAULT_MESSAGE,
+        "write.message",
+    );
     let (name_raw, email_raw) = match &w.author {
         Some(a) => (Some(&a.name), Some(&a.email)),
         None => (None, None),
@@ -159,18 +183,54 @@ pub fn build(file: &str, raw: RawConfig, o: &Overrides) -> Result<Config, Config
     };
     let attempts = o.attempts.or(w.attempts).unwrap_or(DEFAULT_ATTEMPTS);
     if !(1..=100).contains(&attempts) {
-        let origin = if o.attempts.is_some() { Origin::Flag("--attempts".into()) } else { Origin::File { file: file.into(), line: 1, column: 1 } };
-        c.fail(origin, "write.attempts", format!("{attempts} is out of range (1 to 100)"));
+        let origin = if o.attempts.is_some() {
+            Origin::Flag("--attempts".into())
+        } else {
+            Origin::File {
+                file: file.into(),
+                line: 1,
+                column: 1,
+            }
+        };
+        c.fail(
+            origin,
+            "write.attempts",
+            format!("{attempts} is out of range (1 to 100)"),
+        );
     }
 
     let p = raw.pull_request.unwrap_or_default();
     let pull_request = PullRequestSpec {
-        branch: c.template(c.pick(o.work_branch.as_ref(), "--work-branch", p.branch.as_ref()), DEFAULT_WORK_BRANCH, "pull_request.branch"),
-        title: c.template(c.pick(o.pr_title.as_ref(), "--pr-title", p.title.as_ref()), DEFAULT_PR_TITLE, "pull_request.title"),
-        body: c.template(c.pick(o.pr_body.as_ref(), "--pr-body", p.body.as_ref()), DEFAULT_PR_BODY, "pull_request.body"),
-        labels: if o.labels.is_empty() { p.labels } else { o.labels.clone() },
-        reviewers: if o.reviewers.is_empty() { p.reviewers } else { o.reviewers.clone() },
-        team_reviewers: if o.team_reviewers.is_empty() { p.team_reviewers } else { o.team_reviewers.clone() },
+        branch: c.template(
+            c.pick(o.work_branch.as_ref(), "--work-branch", p.branch.as_ref()),
+            DEFAULT_WORK_BRANCH,
+            "pull_request.branch",
+        ),
+        title: c.template(
+            c.pick(o.pr_title.as_ref(), "--pr-title", p.title.as_ref()),
+            DEFAULT_PR_TITLE,
+            "pull_request.title",
+        ),
+        body: c.template(
+            c.pick(o.pr_body.as_ref(), "--pr-body", p.body.as_ref()),
+            DEFAULT_PR_BODY,
+            "pull_request.body",
+        ),
+        labels: if o.labels.is_empty() {
+            p.labels
+        } else {
+            o.labels.clone()
+        },
+        reviewers: if o.reviewers.is_empty() {
+            p.reviewers
+        } else {
+            o.reviewers.clone()
+        },
+        team_reviewers: if o.team_reviewers.is_empty() {
+            p.team_reviewers
+        } else {
+            o.team_reviewers.clone()
+        },
         draft: o.draft.or(p.draft).unwrap_or(false),
     };
 
@@ -180,21 +240,36 @@ pub fn build(file: &str, raw: RawConfig, o: &Overrides) -> Result<Config, Config
     let mut inputs: BTreeMap<String, String> = d.inputs.into_iter().map(|(k, v)| (k, v.value)).collect();
     inputs.extend(o.dispatch_inputs.clone());
     let event = c.pick(o.dispatch_event.as_ref(), "--dispatch-event", d.event_type.as_ref());
-    let dispatch_repo = c.pick(o.dispatch_repository.as_ref(), "--dispatch-repository", d.repository.as_ref());
+    let dispatch_repo = c.pick(
+        o.dispatch_repository.as_ref(),
+        "--dispatch-repository",
+        d.repository.as_ref(),
+    );
     if let Some((r, origin)) = &dispatch_repo {
         check_owner_name(&mut c, r, origin.clone(), "dispatch.repository");
     }
     if let Some((e, origin)) = &event
         && !(1..=100).contains(&e.chars().count())
     {
-        c.fail(origin.clone(), "dispatch.event_type", "must be 1 to 100 characters (GitHub's limit)");
+        c.fail(
+            origin.clone(),
+            "dispatch.event_type",
+            "must be 1 to 100 characters (GitHub's limit)",
+        );
     }
     if inputs.len() > 25 {
-        c.fail(Origin::Flag("dispatch.inputs".into()), "dispatch.inputs", format!("{} inputs; GitHub accepts at most 25", inputs.len()));
+        c.fail(
+            Origin::Flag("dispatch.inputs".into()),
+            "dispatch.inputs",
+            format!("{} inputs; GitHub accepts at most 25", inputs.len()),
+        );
     }
     if workflow.is_none() && (!inputs.is_empty() || git_ref.is_some()) {
         c.fail(
-            git_ref.as_ref().map(|(_, o)| o.clone()).unwrap_or(Origin::Flag("dispatch.inputs".into())),
+            git_ref
+                .as_ref()
+                .map(|(_, o)| o.clone())
+                .unwrap_or(Origin::Flag("dispatch.inputs".into())),
             "dispatch",
             "inputs and ref need a workflow to dispatch (dispatch.workflow)",
         );
@@ -222,7 +297,15 @@ pub fn build(file: &str, raw: RawConfig, o: &Overrides) -> Result<Config, Config
 
     if c.errors.is_empty() && images.is_empty() {
         c.errors.push(ConfigError::invalid(
-            if file.is_empty() { Origin::Flag("--image".into()) } else { Origin::File { file: file.into(), line: 1, column: 1 } },
+            if file.is_empty() {
+                Origin::Flag("--image".into())
+            } else {
+                Origin::File {
+                    file: file.into(),
+                    line: 1,
+                    column: 1,
+                }
+            },
             "images",
             "no images to bump: list them under `images:` or pass --image",
         ));
@@ -255,7 +338,12 @@ pub fn build(file: &str, raw: RawConfig, o: &Overrides) -> Result<Config, Config
 
 /// The file's images, narrowed and extended by `--image`.
 fn images(c: &mut Check, raw: &RawConfig, o: &Overrides) -> Vec<ImageSpec> {
-    let mut out: Vec<ImageSpec> = raw.images.iter().enumerate().filter_map(|(i, r)| image(c, i, r, o)).collect();
+    let mut out: Vec<ImageSpec> = raw
+        .images
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| image(c, i, r, o))
+        .collect();
     if o.images.is_empty() {
         return out;
     }
@@ -272,7 +360,10 @@ fn images(c: &mut Check, raw: &RawConfig, o: &Overrides) -> Vec<ImageSpec> {
         };
         // `shop:1.5.0` names the file's image called `shop`; else match by image name.
         let bare = arg.split(['@']).next().unwrap_or(arg);
-        let short = bare.rsplit_once(':').filter(|(_, t)| !t.contains('/')).map_or(bare, |(n, _)| n);
+        let short = bare
+            .rsplit_once(':')
+            .filter(|(_, t)| !t.contains('/'))
+            .map_or(bare, |(n, _)| n);
         let found = out
             .iter()
             .position(|s| s.name == short)
@@ -316,7 +407,12 @@ fn images(c: &mut Check, raw: &RawConfig, o: &Overrides) -> Vec<ImageSpec> {
             }
         }
     }
-    let mut kept: Vec<ImageSpec> = out.into_iter().zip(selected).filter(|(_, s)| *s).map(|(i, _)| i).collect();
+    let mut kept: Vec<ImageSpec> = out
+        .into_iter()
+        .zip(selected)
+        .filter(|(_, s)| *s)
+        .map(|(i, _)| i)
+        .collect();
     kept.extend(added);
     kept
 }
@@ -331,7 +427,11 @@ fn image(c: &mut Check, i: usize, r: &RawImage, o: &Overrides) -> Option<ImageSp
     let image = match ImageRef::parse(&r.image.value) {
         Ok(img) => img,
         Err(e) => {
-            c.fail(origin, field("image"), format!("invalid image `{}`: {e}", r.image.value));
+            c.fail(
+                origin,
+                field("image"),
+                format!("invalid image `{}`: {e}", r.image.value),
+            );
             return None;
         }
     };
@@ -355,7 +455,11 @@ fn image(c: &mut Check, i: usize, r: &RawImage, o: &Overrides) -> Option<ImageSp
         (None, _) => Some(Policy::parse("semver").expect("the default policy parses")),
     };
     if let (Some(Policy::Digest), None) = (&policy, &image.tag) {
-        c.fail(origin.clone(), field("policy"), "the digest policy pins the digest of a tag: give the image a tag (`image: NAME:TAG`)");
+        c.fail(
+            origin.clone(),
+            field("policy"),
+            "the digest policy pins the digest of a tag: give the image a tag (`image: NAME:TAG`)",
+        );
     }
     let filter = match &r.filter {
         Some(f) => match Filter::new(&f.value, r.extract.as_ref().map(|e| e.value.as_str())) {
@@ -367,7 +471,11 @@ fn image(c: &mut Check, i: usize, r: &RawImage, o: &Overrides) -> Option<ImageSp
         },
         None => {
             if let Some(e) = &r.extract {
-                c.fail(c.origin(e), field("extract"), "extract needs a filter with the named group it refers to");
+                c.fail(
+                    c.origin(e),
+                    field("extract"),
+                    "extract needs a filter with the named group it refers to",
+                );
             }
             None
         }
@@ -391,7 +499,11 @@ fn image(c: &mut Check, i: usize, r: &RawImage, o: &Overrides) -> Option<ImageSp
     let name = match &r.name {
         Some(n) => {
             if n.value.is_empty() || n.value.contains(char::is_whitespace) {
-                c.fail(c.origin(n), field("name"), format!("`{}` is not a valid name (no spaces)", n.value));
+                c.fail(
+                    c.origin(n),
+                    field("name"),
+                    format!("`{}` is not a valid name (no spaces)", n.value),
+                );
             }
             n.value.clone()
         }
@@ -417,12 +529,20 @@ fn image(c: &mut Check, i: usize, r: &RawImage, o: &Overrides) -> Option<ImageSp
         };
         match part {
             Some(part) if !path.is_empty() => helm_keys.push((path.to_string(), part)),
-            _ => c.fail(c.origin(k), field("helm_keys"), format!("`{}`: expected KEY.PATH or KEY.PATH=tag|name|digest|full", k.value)),
+            _ => c.fail(
+                c.origin(k),
+                field("helm_keys"),
+                format!("`{}`: expected KEY.PATH or KEY.PATH=tag|name|digest|full", k.value),
+            ),
         }
     }
     for f in &r.flux_policies {
         if f.value.split(':').count() != 2 || f.value.split(':').any(str::is_empty) {
-            c.fail(c.origin(f), field("flux_policies"), format!("`{}`: expected NAMESPACE:NAME", f.value));
+            c.fail(
+                c.origin(f),
+                field("flux_policies"),
+                format!("`{}`: expected NAMESPACE:NAME", f.value),
+            );
         }
     }
     if let Some(0) = r.max_builds {
@@ -449,7 +569,11 @@ fn check_path(c: &mut Check, path: &str, origin: Origin, field: &str) {
     if path.is_empty() {
         c.fail(origin, field, "empty path");
     } else if path.starts_with('/') {
-        c.fail(origin, field, format!("`{path}` is absolute; paths are relative to the config repo's root"));
+        c.fail(
+            origin,
+            field,
+            format!("`{path}` is absolute; paths are relative to the config repo's root"),
+        );
     } else if path.split('/').any(|s| s == "..") {
         c.fail(origin, field, format!("`{path}` leaves the config repo (`..`)"));
     }
@@ -465,10 +589,18 @@ fn check_repository(c: &mut Check, url: &str, origin: Origin, field: &str) {
                 "the URL carries credentials; tagbump never puts a secret in a URL\nhint: give the token through GITHUB_TOKEN (or TAGBUMP_GIT_TOKEN) instead",
             );
         } else if !matches!(scheme, "https" | "http" | "file") {
-            c.fail(origin, field, format!("unsupported scheme `{scheme}://`: use https://, http:// (loopback) or file://"));
+            c.fail(
+                origin,
+                field,
+                format!("unsupported scheme `{scheme}://`: use https://, http:// (loopback) or file://"),
+            );
         }
     } else if url.contains('@') && url.contains(':') {
-        c.fail(origin, field, "SSH URLs are not supported: tagbump pushes over HTTPS with a token");
+        c.fail(
+            origin,
+            field,
+            "SSH URLs are not supported: tagbump pushes over HTTPS with a token",
+        );
     }
 }
 
