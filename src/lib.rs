@@ -18,6 +18,7 @@ pub mod bump;
 pub mod cli;
 pub mod config;
 pub mod edit;
+pub mod git;
 pub mod image;
 pub mod parallel;
 pub mod policy;
