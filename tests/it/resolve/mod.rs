@@ -1,7 +1,8 @@
 //! `tagbump resolve` against a real registry (see `testenv`): policies, auth flows, paging,
 //! TLS, injected faults, the concurrency cap and timeouts. Each test starts its own registry
 //! and drives the binary, with the environment scrubbed so the machine's docker config and
-//! tokens cannot leak in.
+//! tokens cannot leak in (one auth test drives the library's client, where one run of the
+//! binary cannot show what it checks).
 
 mod auth;
 mod faults;
