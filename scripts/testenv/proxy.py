@@ -27,11 +27,21 @@ A request fires the first unspent fault that matches it; requests that match non
 through. GET /_proxy/faults shows what is left; DELETE /_proxy/faults clears the queue.
 
 Request log. GET /_proxy/stats answers
-  {"total": N, "requests": [{"method": "GET", "path": "/v2/a/tags/list?n=2", "status": 200,
+  {"total": N, "in_flight": I, "max_in_flight": M,
+   "requests": [{"method": "GET", "path": "/v2/a/tags/list?n=2", "status": 200,
     "fault": null | "429" | "reset" | ..., "authorization": true, "accept": "..."}]}
 (status null when no response was sent). Whether an Authorization header was present is
-recorded, never its value. DELETE /_proxy/stats clears the log. Paths under /_proxy/ are
-the control endpoints: never forwarded, never logged.
+recorded, never its value.
+
+in_flight is how many requests the proxy holds now (not yet in the log); max_in_flight
+the most it held at once. A request counts from when its head has been read until its
+answer is decided and it is logged, just before the first byte of the response (or the
+reset) goes out; a delay fault's wait is inside. That window lies within the client's own
+wait for the answer, so a client that never has more than C requests outstanding never
+makes max_in_flight exceed C (unless it gave up on a request, a timeout, which the proxy
+still holds): it is how tests check a concurrency cap. DELETE /_proxy/stats clears the
+log and restarts max_in_flight from the requests in flight now. Paths under /_proxy/ are
+the control endpoints: never forwarded, never logged, never counted.
 
 usage: proxy.py --upstream 127.0.0.1:5000 [--port 0] [--default-n 0] [--max-n 0] [-v]
            [--remove-if-orphaned DIR]
@@ -200,12 +210,14 @@ class Handler(BaseHTTPRequestHandler):
         body = self._read_body()
         if path == "/_proxy/stats" and self.command == "GET":
             with srv.lock:
-                log = list(srv.log)
-            return self._json(200, {"total": len(log), "requests": log})
+                log, now, most = list(srv.log), srv.in_flight, srv.max_in_flight
+            stats = {"total": len(log), "in_flight": now, "max_in_flight": most, "requests": log}
+            return self._json(200, stats)
         if path == "/_proxy/stats" and self.command == "DELETE":
             with srv.lock:
                 srv.log.clear()
-            return self._json(200, {"total": 0, "requests": []})
+                srv.max_in_flight = now = srv.in_flight
+            return self._json(200, {"total": 0, "in_flight": now, "max_in_flight": now, "requests": []})
         if path == "/_proxy/faults" and self.command == "POST":
             try:
                 faults = parse_faults(json.loads(body or b"null"))
@@ -237,6 +249,24 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self):
         if urlparse(self.path).path.startswith("/_proxy/"):
             return self._control()
+        srv = self.server
+        with srv.lock:
+            srv.in_flight += 1
+            srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
+        self._counted = True
+        try:
+            return self._proxy()
+        finally:
+            self._done()  # when an exception cut the request short
+
+    def _done(self):
+        """The request no longer counts as in flight (once; see max_in_flight)."""
+        if self._counted:
+            self._counted = False
+            with self.server.lock:
+                self.server.in_flight -= 1
+
+    def _proxy(self):
         body = self._read_body()
         fault = self._take_fault()
         kind = fault["kind"] if fault else None
@@ -250,10 +280,13 @@ class Handler(BaseHTTPRequestHandler):
         }
 
         def log(status):
-            # Logged before the response goes out, so a test that has its answer sees it.
+            # Logged before the response goes out, so a test that has its answer sees it;
+            # and out of flight, so a client that got its answer and sends the next request
+            # is never counted twice.
             entry["status"] = status
             with self.server.lock:
                 self.server.log.append(entry)
+            self._done()
 
         if kind == "reset":
             log(None)
@@ -309,6 +342,7 @@ def main():
     srv.upstream, srv.default_n, srv.max_n, srv.verbose = a.upstream, a.default_n, a.max_n, a.verbose
     srv.lock = threading.Lock()
     srv.faults, srv.log = [], []
+    srv.in_flight = srv.max_in_flight = 0
     port = srv.server_address[1]
     print(json.dumps({"addr": f"127.0.0.1:{port}", "url": f"http://127.0.0.1:{port}"}), flush=True)
     srv.serve_forever()

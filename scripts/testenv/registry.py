@@ -19,7 +19,8 @@ therefore leaves no process behind.
 usage: registry.py --workdir DIR [--auth none|basic|token] [--tls] [--disk] [--remove-if-orphaned]
   --auth basic  htpasswd (bcrypt) user testuser / testpass
   --auth token  Bearer tokens from token_server.py (testuser/testpass may push; anonymous
-                clients may pull)
+                clients may pull, except repositories under private/; identity tokens
+                (OAuth2 refresh tokens) are issued on request, see token_server.py)
   --tls         serve HTTPS with a certificate for IP:127.0.0.1 and DNS:localhost signed by a
                 CA generated here (WORKDIR/ca.pem); the token server then uses HTTPS too
   --disk        filesystem storage under WORKDIR/data instead of memory

@@ -12,12 +12,20 @@ usage: token_server.py --key token.key --cert token.crt [--port 0] [--issuer tes
            [--log requests.jsonl] [--tls-cert server.pem --tls-key server.key]
 
 Binds 127.0.0.1 only (port 0: a free port; the address is printed on stdout).
-GET /token?service=..&scope=repository:NAME:pull,push[&scope=..] (HTTP Basic optional),
-or POST /token with the OAuth2 form grant_type=password&username=..&password=...
+  GET /token?service=..&scope=repository:NAME:pull,push[&scope=..] (HTTP Basic optional);
+  POST /token, OAuth2 form (distribution's "token authentication with OAuth2"):
+    grant_type=password&username=..&password=..&client_id=..[&access_type=offline]
+      with access_type=offline the answer also holds a `refresh_token`, an identity token
+      (what `docker login` stores as `identitytoken` in config.json);
+    grant_type=refresh_token&refresh_token=..&client_id=..
+      a refresh token this server issued stands for the user it was issued to;
+    with service=.. and scope=.. as in the GET. client_id is required (400 without it).
 Authenticated users get every action they ask for; anonymous clients get `pull` only with
---anonymous-pull, else 401; wrong credentials get 401. Each request is appended to --log
-as one JSON line (scopes, user, status, user agent; never a password or token), written
-before the response is sent so a test that got its answer can read it.
+--anonymous-pull (and never on repositories under `private/`: their token grants nothing,
+so the registry refuses it), else 401; wrong credentials or an unknown refresh token get
+401. Each request is appended to --log as one JSON line (method, grant_type, client_id,
+scopes, user, status, user agent; never a password or token), written before the response
+is sent so a test that got its answer can read it.
 
 registry.py imports this module and serves it from a thread; run alone, it exits when its
 parent dies or its stdin pipe closes (see lifeline.py). Stdlib only.
@@ -67,6 +75,9 @@ def sign_es256(key_path, data: bytes) -> bytes:
     return der_ecdsa_to_raw(der)
 
 
+PRIVATE_PREFIX = "private/"  # repositories anonymous clients get nothing on
+
+
 def parse_scope(s):
     # repository:name/with/slashes:pull,push  |  registry:catalog:*
     typ, rest = s.split(":", 1)
@@ -91,10 +102,14 @@ class Handler(BaseHTTPRequestHandler):
             except ValueError:
                 return False
             return u if users.get(u) == p else False
-        if form and form.get("grant_type", [""])[0] == "password":
+        grant = form.get("grant_type", [""])[0] if form else ""
+        if grant == "password":
             u = form.get("username", [""])[0]
             p = form.get("password", [""])[0]
             return u if users.get(u) == p else False
+        if grant == "refresh_token":
+            with self.server.lock:
+                return self.server.refresh_tokens.get(form.get("refresh_token", [""])[0], False)
         return None
 
     def _send(self, status, body: bytes):
@@ -107,6 +122,8 @@ class Handler(BaseHTTPRequestHandler):
     def _log(self, q, user, status):
         entry = {
             "method": self.command,
+            "grant_type": q.get("grant_type", [None])[0] if self.command == "POST" else None,
+            "client_id": q.get("client_id", [None])[0] if self.command == "POST" else None,
             "service": q.get("service", [None])[0],
             "scopes": [one for s in q.get("scope", []) for one in s.split(" ") if one],
             "user": user or None,
@@ -122,6 +139,17 @@ class Handler(BaseHTTPRequestHandler):
 
     def _issue(self, q, form=None):
         srv = self.server
+        if form is not None:
+            grant = form.get("grant_type", [""])[0]
+            problem = None
+            if grant not in ("password", "refresh_token"):
+                problem = ("unsupported_grant_type", f"grant_type {grant!r} is not password or refresh_token")
+            elif not form.get("client_id", [""])[0]:
+                problem = ("invalid_request", "client_id is required")
+            if problem:
+                self._log(q, None, 400)
+                self._send(400, json.dumps({"error": problem[0], "error_description": problem[1]}).encode())
+                return
         user = self._user(form)
         if user is False or (user is None and not srv.anon_pull):
             self._log(q, None, 401)
@@ -140,7 +168,8 @@ class Handler(BaseHTTPRequestHandler):
                     continue
                 sc = parse_scope(one)
                 if user is None:
-                    sc["actions"] = [a for a in sc["actions"] if a == "pull"]
+                    private = sc["type"] == "repository" and sc["name"].startswith(PRIVATE_PREFIX)
+                    sc["actions"] = [a for a in sc["actions"] if a == "pull" and not private]
                 access.append(sc)
         now = int(time.time())
         claims = {
@@ -158,6 +187,12 @@ class Handler(BaseHTTPRequestHandler):
         tok = signing_input + "." + b64u(sign_es256(srv.key, signing_input.encode()))
         issued_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))
         body = {"token": tok, "access_token": tok, "expires_in": srv.ttl, "issued_at": issued_at}
+        offline = form and form.get("access_type", [""])[0] == "offline"
+        if offline and form.get("grant_type", [""])[0] == "password":
+            refresh = "rt-" + uuid.uuid4().hex
+            with srv.lock:
+                srv.refresh_tokens[refresh] = user
+            body["refresh_token"] = refresh
         self._log(q, user, 200)
         self._send(200, json.dumps(body).encode())
 
@@ -206,6 +241,7 @@ def make_server(
     srv.log_path = log_path
     srv.lock = threading.Lock()
     srv.requests = 0
+    srv.refresh_tokens = {}  # issued refresh token -> user
     srv.url = f"{scheme}://127.0.0.1:{srv.server_address[1]}/token"
     return srv
 

@@ -23,7 +23,7 @@ use super::credential::{Credential, Source};
 use super::endpoint::{Security, is_loopback};
 use super::error::{RegistryError, error_body_detail};
 use super::retry::retryable_status;
-use super::transport::{Failed, Registry, Response, Transport, chain, transient};
+use super::transport::{Failed, Registry, Response, Transport, transient};
 
 /// Tokens are renewed this long before they expire.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(10);
@@ -305,7 +305,7 @@ async fn fetch_token(
             .await;
         let failed = match sent {
             Err(e) => Failed::Transport {
-                detail: chain(&e),
+                detail: t.failure_detail(&e),
                 transient: transient(&e),
             },
             Ok(resp) if resp.status == StatusCode::OK => match parse_token(&resp.body) {

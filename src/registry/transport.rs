@@ -222,7 +222,7 @@ impl Transport {
                 .await;
             let resp = match outcome {
                 Err(e) => {
-                    let detail = chain(&e);
+                    let detail = self.failure_detail(&e);
                     if reg.scheme() == Scheme::Probe && e.is_connect() && !is_certificate_error(&detail) {
                         // HTTPS did not connect: this loopback/insecure registry may speak
                         // plain HTTP (neither an attempt nor a request: nothing was asked)
@@ -232,7 +232,9 @@ impl Transport {
                         continue;
                     }
                     let mut detail = detail;
-                    if let Some(tls) = &tls_error {
+                    if let Some(tls) = tls_error.as_ref().filter(|_| e.is_connect()) {
+                        // plain HTTP did not connect either: why HTTPS failed may be the clue
+                        // (once HTTP connects, it is noise)
                         detail = format!("{detail}; over HTTPS: {tls}");
                     }
                     if is_certificate_error(&detail) {
@@ -406,6 +408,20 @@ impl Transport {
         result
     }
 
+    /// Why a request got no usable response, for error messages. A timeout says which
+    /// limit it ran into (reqwest's "operation timed out" says neither that nor which, and
+    /// comes after the whole URL); anything else is the error and its causes.
+    pub fn failure_detail(&self, e: &reqwest::Error) -> String {
+        if !e.is_timeout() {
+            return chain(e);
+        }
+        if e.is_connect() {
+            format!("timed out connecting after {}", seconds(self.settings.connect_timeout))
+        } else {
+            format!("timed out after {}", seconds(self.settings.timeout))
+        }
+    }
+
     pub async fn pause(&self, d: Duration) {
         self.stats.retries.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep(d).await;
@@ -447,6 +463,11 @@ pub(crate) fn chain(e: &dyn std::error::Error) -> String {
         source = s.source();
     }
     out
+}
+
+/// `30s`, or `1.5s`.
+fn seconds(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64())
 }
 
 fn strip_query(path: &str) -> &str {
@@ -492,6 +513,12 @@ mod tests {
             strip_query_secrets("http://h/v2/a/tags/list?n=2"),
             "http://h/v2/a/tags/list?n=2"
         );
+    }
+
+    #[test]
+    fn timeouts_are_shown_in_seconds() {
+        assert_eq!(seconds(Duration::from_secs(30)), "30s");
+        assert_eq!(seconds(Duration::from_millis(1500)), "1.5s");
     }
 
     #[test]

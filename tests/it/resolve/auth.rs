@@ -1,8 +1,15 @@
 //! Basic auth, the bearer-token flow, and every credential source, against the real
 //! registry and token server. No secret may appear in any output.
+//!
+//! One test drives the library's [`Client`] instead of the binary: that a second repository
+//! on a registry known to want tokens skips the `401` needs two repositories in one client,
+//! which one `tagbump resolve` run never has.
+
+use tagbump::image::ImageRef;
+use tagbump::registry::{Client, ClientOptions, Repository};
 
 use super::{docker_config, resolve, resolve_stdin};
-use crate::testenv::{Auth, PASSWORD, Registry, RegistryOptions, Seed, USER};
+use crate::testenv::{Auth, PASSWORD, PRIVATE_PREFIX, Proxy, ProxyOptions, Registry, RegistryOptions, Seed, USER};
 
 const T0: &str = "2024-01-01T00:00:00Z";
 
@@ -169,4 +176,149 @@ fn one_token_serves_every_request_of_a_run() {
         1,
         "one token serves the tag list, manifests and configs: {log:?}"
     );
+}
+
+/// A token registry with `private/app` (anonymous clients cannot pull it) and the image name.
+fn private_repo() -> (Registry, String, crate::testenv::Seeded) {
+    let reg = Registry::start(RegistryOptions {
+        auth: Auth::Token,
+        tls: false,
+    });
+    let path = format!("{PRIVATE_PREFIX}app");
+    let seeded = reg.seed(&path, &Seed::new().tag("1.0.0", T0).tag("1.1.0", T0));
+    let image = format!("{}/{path}", reg.addr());
+    (reg, image, seeded)
+}
+
+#[test]
+fn identity_token_from_docker_config_is_exchanged_at_the_realm() {
+    let (reg, image, seeded) = private_repo();
+    // anonymous: the registry refuses the anonymous token
+    let run = resolve(&[&image], &[]);
+    run.code(5);
+    assert!(
+        run.stderr().contains(&format!(
+            "{}: requires a token for repository:{PRIVATE_PREFIX}app:pull, and no credentials were found",
+            reg.addr()
+        )),
+        "{}",
+        run.stderr()
+    );
+    let before = reg.token_log().len();
+
+    // docker login's identitytoken: one OAuth2 refresh-token grant serves the run
+    let identity = reg.identity_token();
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = docker_config(
+        dir.path(),
+        &format!(r#"{{"auths":{{"{}":{{"identitytoken":"{identity}"}}}}}}"#, reg.addr()),
+    );
+    let run = resolve(&[&image, "--digest", "--trace-http"], &[("DOCKER_CONFIG", &cfg)]);
+    assert_eq!(run.code(0), format!("{image}:1.1.0@{}", seeded.digest("1.1.0")));
+    no_secret(&run, &[&identity]);
+    let log = reg.token_log();
+    let grants: Vec<_> = log[before..]
+        .iter()
+        .map(|r| {
+            (
+                r.method.as_str(),
+                r.grant_type.as_deref(),
+                r.client_id.as_deref(),
+                r.user.as_deref(),
+                r.status,
+            )
+        })
+        .collect();
+    assert_eq!(
+        grants,
+        [("POST", Some("refresh_token"), Some("tagbump"), Some(USER), 200)],
+        "{log:?}"
+    );
+    assert_eq!(log[before].scopes, [format!("repository:{PRIVATE_PREFIX}app:pull")]);
+    assert_eq!(log[before].service.as_deref(), Some("test-registry"));
+
+    // an identity token the token server never issued: refused, naming the config file
+    let wrong = "rt-0123456789abcdef-not-issued";
+    let cfg = docker_config(
+        dir.path(),
+        &format!(r#"{{"auths":{{"{}":{{"identitytoken":"{wrong}"}}}}}}"#, reg.addr()),
+    );
+    let run = resolve(&[&image, "--trace-http"], &[("DOCKER_CONFIG", &cfg)]);
+    refused(
+        &run,
+        &format!(
+            "{}: token server {} rejected the credentials from {} (HTTP 401)",
+            reg.addr(),
+            reg.token_realm().unwrap(),
+            dir.path().join("config.json").display()
+        ),
+        wrong,
+    );
+    assert_eq!(run.stdout(), "");
+    let last = reg.token_log().pop().unwrap();
+    assert_eq!((last.grant_type.as_deref(), last.status), (Some("refresh_token"), 401));
+}
+
+#[test]
+fn a_static_bearer_token_is_sent_as_is() {
+    let (reg, image, seeded) = private_repo();
+    let token = reg.bearer_token(&format!("repository:{PRIVATE_PREFIX}app:pull"));
+    let run = resolve(
+        &[&image, "--digest", "--trace-http", "--explain"],
+        &[("TAGBUMP_REGISTRY_TOKEN", &token)],
+    );
+    assert_eq!(run.code(0), format!("{image}:1.1.0@{}", seeded.digest("1.1.0")));
+    assert_eq!(reg.token_log().len(), 0, "tagbump asked the token server for nothing");
+    // sent from the first request on: no 401 to learn from
+    assert!(
+        run.stderr()
+            .contains("requests: 2 to the registry, 0 to its token server, 0 retries"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains(&format!(
+            "http: GET http://{}/v2/{PRIVATE_PREFIX}app/tags/list?n=1000 -> 200",
+            reg.addr()
+        )),
+        "{}",
+        run.stderr()
+    );
+    // the JWT, and each of its parts (the signature alone is a secret too)
+    let mut secrets = vec![token.as_str()];
+    secrets.extend(token.split('.'));
+    no_secret(&run, &secrets);
+}
+
+#[test]
+fn a_second_repository_gets_its_token_without_a_401() {
+    let reg = Registry::start(RegistryOptions {
+        auth: Auth::Token,
+        tls: false,
+    });
+    reg.seed("team/a", &Seed::new().tag("1.0.0", T0));
+    reg.seed("team/b", &Seed::new().tag("2.0.0", T0));
+    let proxy = Proxy::start(reg.addr(), ProxyOptions::default());
+    let repo = |path: &str| Repository::of(&ImageRef::parse(&format!("{}/{path}", proxy.addr())).unwrap());
+    let client = Client::new(ClientOptions::default()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+
+    // the first repository: a 401 teaches the client the registry wants tokens
+    assert_eq!(runtime.block_on(client.tags(&repo("team/a"))).unwrap(), ["1.0.0"]);
+    let statuses = |stats: crate::testenv::Stats| -> Vec<(Option<u16>, bool)> {
+        stats.requests.iter().map(|r| (r.status, r.authorization)).collect()
+    };
+    assert_eq!(statuses(proxy.stats()), [(Some(401), false), (Some(200), true)]);
+
+    // the second: its token is fetched first, and the registry never answers 401
+    proxy.clear_stats();
+    assert_eq!(runtime.block_on(client.tags(&repo("team/b"))).unwrap(), ["2.0.0"]);
+    assert_eq!(statuses(proxy.stats()), [(Some(200), true)]);
+    let scopes: Vec<_> = reg.token_log().into_iter().map(|r| r.scopes).collect();
+    assert_eq!(scopes, [["repository:team/a:pull"], ["repository:team/b:pull"]]);
+    let counts = client.requests();
+    assert_eq!((counts.registry, counts.token, counts.retries), (3, 2, 0));
 }

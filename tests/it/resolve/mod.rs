@@ -1,9 +1,12 @@
 //! `tagbump resolve` against a real registry (see `testenv`): policies, auth flows, paging,
-//! TLS and injected faults. Each test starts its own registry and drives the binary, with
-//! the environment scrubbed so the machine's docker config and tokens cannot leak in.
+//! TLS, injected faults, the concurrency cap and timeouts. Each test starts its own registry
+//! and drives the binary, with the environment scrubbed so the machine's docker config and
+//! tokens cannot leak in (one auth test drives the library's client, where one run of the
+//! binary cannot show what it checks).
 
 mod auth;
 mod faults;
+mod limits;
 mod paging;
 mod policies;
 mod tls;

@@ -35,6 +35,6 @@ mod smoke;
 pub use self::{
     http::{Response, get, request},
     proxy::{Fault, FaultKind, LoggedRequest, Proxy, ProxyOptions, Stats},
-    registry::{Auth, PASSWORD, Registry, RegistryOptions, TokenRequest, USER},
+    registry::{Auth, PASSWORD, PRIVATE_PREFIX, Registry, RegistryOptions, TokenRequest, USER},
     seed::{Media, Seed, Seeded, rfc3339},
 };

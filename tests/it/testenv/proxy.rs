@@ -133,6 +133,14 @@ impl Fault {
 #[derive(Clone, Debug, Deserialize)]
 pub struct Stats {
     pub total: usize,
+    /// Requests the proxy holds now; they are logged once answered (see [`Proxy::wait_idle`]).
+    pub in_flight: usize,
+    /// The most requests the proxy held at once since it started or [`Proxy::clear_stats`].
+    /// A request counts from when its head arrived until its answer was decided (a delay
+    /// fault's wait included), a window inside the client's own wait for it: a client that
+    /// never has more than N requests outstanding cannot push this above N (unless it gave
+    /// up on one, a timeout, which the proxy still holds).
+    pub max_in_flight: usize,
     pub requests: Vec<LoggedRequest>,
 }
 
@@ -218,6 +226,25 @@ impl Proxy {
 
     pub fn stats(&self) -> Stats {
         serde_json::from_value(self.control("GET", "/_proxy/stats", b"")).expect("proxy stats")
+    }
+
+    /// Wait (at most 10 s) until the proxy holds no request, and return its stats. A request
+    /// is logged when the proxy answers it, so after a client gave up on a held one (a
+    /// timeout), the log is complete only once the hold is over.
+    pub fn wait_idle(&self) -> Stats {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let stats = self.stats();
+            if stats.in_flight == 0 {
+                return stats;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the proxy still holds {} requests after 10 s",
+                stats.in_flight
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     pub fn clear_stats(&self) {

@@ -14,6 +14,10 @@ use super::seed::{Seed, Seeded};
 pub const USER: &str = "testuser";
 /// [`USER`]'s password.
 pub const PASSWORD: &str = "testpass";
+/// Repositories under this prefix are not for anonymous clients of an [`Auth::Token`]
+/// registry: the token server grants them no action there, so the registry refuses the
+/// anonymous token (pulling needs [`USER`]'s credentials or an identity token).
+pub const PRIVATE_PREFIX: &str = "private/";
 
 /// How the registry authenticates clients.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -26,7 +30,9 @@ pub enum Auth {
     Basic,
     /// Bearer tokens: 401 with `WWW-Authenticate: Bearer realm=..,service=..,scope=..`; the
     /// token server (scripts/testenv/token_server.py, service `test-registry`) grants pull
-    /// to anonymous clients and everything to [`USER`]/[`PASSWORD`].
+    /// to anonymous clients, except on repositories under [`PRIVATE_PREFIX`], and
+    /// everything to [`USER`]/[`PASSWORD`] or an identity token issued to it
+    /// ([`Registry::identity_token`]).
     Token,
 }
 
@@ -53,20 +59,28 @@ pub struct Registry {
 /// One request to the token server, as it logged it (never a password or a token).
 #[derive(Clone, Debug, Deserialize)]
 pub struct TokenRequest {
-    /// `GET` (Basic or anonymous) or `POST` (OAuth2 password grant).
+    /// `GET` (Basic or anonymous) or `POST` (OAuth2).
     pub method: String,
+    /// A POST's `grant_type`: `password` or `refresh_token` (an identity token).
+    pub grant_type: Option<String>,
+    /// A POST's `client_id`.
+    pub client_id: Option<String>,
     pub service: Option<String>,
     /// The `scope` parameters, e.g. `repository:team/app:pull`.
     pub scopes: Vec<String>,
     /// The authenticated user; `None` for anonymous requests and refused ones.
     pub user: Option<String>,
-    /// 200 (token issued) or 401.
+    /// 200 (token issued), 401, or 400 (a POST without `client_id` or with another grant).
     pub status: u16,
     pub user_agent: Option<String>,
 }
 
-/// The user agent of seed_registry.py, whose token requests [`Registry::token_log`] leaves out.
-const SEED_USER_AGENT: &str = "tagbump-testenv-seed/1";
+/// How the user agents of the harness's own token requests (seed_registry.py's, and
+/// [`Registry::identity_token`]'s and [`Registry::bearer_token`]'s) start; [`Registry::token_log`]
+/// leaves those requests out.
+const HARNESS_USER_AGENT: &str = "tagbump-testenv-";
+/// The user agent of the token requests made here.
+const TOKEN_USER_AGENT: &str = "tagbump-testenv-harness/1";
 
 #[derive(Deserialize)]
 struct Ready {
@@ -148,7 +162,8 @@ impl Registry {
         format!("Basic {creds}")
     }
 
-    /// The requests the token server has answered, oldest first, except [`Registry::seed`]'s.
+    /// The requests the token server has answered, oldest first, except the harness's own
+    /// ([`Registry::seed`], [`Registry::identity_token`], [`Registry::bearer_token`]).
     /// Empty without [`Auth::Token`].
     pub fn token_log(&self) -> Vec<TokenRequest> {
         let Some(path) = &self.token_log else { return Vec::new() };
@@ -156,8 +171,58 @@ impl Registry {
             .unwrap()
             .lines()
             .map(|line| serde_json::from_str::<TokenRequest>(line).expect("token log line"))
-            .filter(|r| r.user_agent.as_deref() != Some(SEED_USER_AGENT))
+            .filter(|r| {
+                !r.user_agent
+                    .as_deref()
+                    .is_some_and(|ua| ua.starts_with(HARNESS_USER_AGENT))
+            })
             .collect()
+    }
+
+    /// A bearer token for `scope` (e.g. `repository:team/app:pull`), fetched from the token
+    /// server with [`USER`]'s Basic credentials, as a client would after a challenge.
+    /// Plain-HTTP token servers only (not with `tls: true`).
+    pub fn bearer_token(&self, scope: &str) -> String {
+        let query = format!("service=test-registry&scope={scope}");
+        let basic = Registry::basic_auth_header();
+        let answer = self.token_server("GET", &query, &[("Authorization", &basic)], b"");
+        answer["token"].as_str().expect("a token in the answer").to_string()
+    }
+
+    /// An identity token for [`USER`]: the OAuth2 refresh token the token server issues for a
+    /// password grant with `access_type=offline`, which `docker login` keeps as `identitytoken`
+    /// in `config.json`. Plain-HTTP token servers only (not with `tls: true`).
+    pub fn identity_token(&self) -> String {
+        let form = format!(
+            "grant_type=password&username={USER}&password={PASSWORD}&client_id=tagbump-testenv\
+             &access_type=offline&service=test-registry"
+        );
+        let content_type = [("Content-Type", "application/x-www-form-urlencoded")];
+        let answer = self.token_server("POST", "", &content_type, form.as_bytes());
+        answer["refresh_token"]
+            .as_str()
+            .expect("a refresh token in the answer")
+            .to_string()
+    }
+
+    /// A request to the token server with the harness's user agent; its JSON answer.
+    fn token_server(&self, method: &str, query: &str, headers: &[(&str, &str)], body: &[u8]) -> serde_json::Value {
+        let realm = self.token_realm.as_deref().expect("a token registry (Auth::Token)");
+        let rest = realm
+            .strip_prefix("http://")
+            .expect("the harness asks plain-HTTP token servers only");
+        let (addr, path) = rest.split_once('/').expect("realm http://HOST:PORT/PATH");
+        let target = if query.is_empty() {
+            format!("/{path}")
+        } else {
+            format!("/{path}?{query}")
+        };
+        let mut all = vec![("User-Agent", TOKEN_USER_AGENT)];
+        all.extend_from_slice(headers);
+        let r = super::http::request(addr, method, &target, &all, body)
+            .unwrap_or_else(|e| panic!("token server {method} {realm}: {e}"));
+        assert_eq!(r.status, 200, "token server {method} {realm}: {}", r.text());
+        r.json()
     }
 
     /// How many token requests clients made (`token_log().len()`; seeding not counted).

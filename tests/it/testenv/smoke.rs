@@ -217,6 +217,86 @@ fn token_registry_challenges_and_grants_anonymous_pull_only() {
 }
 
 #[test]
+fn token_server_issues_identity_tokens_and_keeps_private_repos_from_anonymous_clients() {
+    let reg = Registry::start(RegistryOptions {
+        auth: Auth::Token,
+        tls: false,
+    });
+    let private = format!("{PRIVATE_PREFIX}app");
+    reg.seed(&private, &Seed::numbered(2));
+    let realm = reg.token_realm().unwrap().strip_prefix("http://").unwrap();
+    let (token_addr, token_path) = realm.split_once('/').unwrap();
+    let token_path = format!("/{token_path}");
+    let scope = format!("repository:{private}:pull");
+    let list = format!("/v2/{private}/tags/list");
+    let form = [("Content-Type", "application/x-www-form-urlencoded")];
+    let post = |body: &str| request(token_addr, "POST", &token_path, &form, body.as_bytes()).unwrap();
+    let pull_with = |token: &str| get(reg.addr(), &list, &[("Authorization", &format!("Bearer {token}"))]);
+
+    // anonymous: a token that grants nothing on private/, which the registry refuses
+    let anon = get(
+        token_addr,
+        &format!("{token_path}?service=test-registry&scope={scope}"),
+        &[],
+    );
+    assert_eq!(anon.status, 200);
+    assert_eq!(pull_with(anon.json()["token"].as_str().unwrap()).status, 401);
+
+    // the identity token the harness gets, exchanged with the refresh_token grant
+    let identity = reg.identity_token();
+    let exchanged = post(&format!(
+        "grant_type=refresh_token&refresh_token={identity}&client_id=smoke&service=test-registry&scope={scope}"
+    ));
+    assert_eq!(exchanged.status, 200, "{exchanged:?}");
+    assert!(
+        exchanged.json().get("refresh_token").is_none(),
+        "issued for offline password grants only"
+    );
+    assert_eq!(
+        sorted(tags(&pull_with(exchanged.json()["access_token"].as_str().unwrap()))),
+        ["1.0.1", "1.0.2"]
+    );
+    // and the harness's bearer token for the scope
+    assert_eq!(tags(&pull_with(&reg.bearer_token(&scope))).len(), 2);
+
+    // refused: an unknown refresh token (401), no client_id or another grant (400)
+    let unknown = post("grant_type=refresh_token&refresh_token=rt-unknown&client_id=smoke&service=test-registry");
+    assert_eq!(unknown.status, 401);
+    assert_eq!(
+        post(&format!("grant_type=refresh_token&refresh_token={identity}")).status,
+        400
+    );
+    assert_eq!(post("grant_type=client_credentials&client_id=smoke").status, 400);
+
+    // logged with the grant and client, never a token; the harness's own requests left out
+    let log = reg.token_log();
+    let seen: Vec<_> = log
+        .iter()
+        .map(|r| {
+            (
+                r.method.as_str(),
+                r.grant_type.as_deref(),
+                r.client_id.as_deref(),
+                r.user.as_deref(),
+                r.status,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("GET", None, None, None, 200),
+            ("POST", Some("refresh_token"), Some("smoke"), Some(USER), 200),
+            ("POST", Some("refresh_token"), Some("smoke"), None, 401),
+            ("POST", Some("refresh_token"), None, None, 400),
+            ("POST", Some("client_credentials"), Some("smoke"), None, 400),
+        ]
+    );
+    let raw = fs_err::read_to_string(reg.workdir().join("token-requests.jsonl")).unwrap();
+    assert!(!raw.contains(&identity) && !raw.contains(PASSWORD), "{raw}");
+}
+
+#[test]
 fn proxy_pages_tag_lists() {
     let reg = Registry::start(RegistryOptions::default());
     reg.seed("team/app", &Seed::numbered(5).tag("latest", "2024-03-01T00:00:00Z"));
@@ -369,6 +449,36 @@ fn proxy_stats_never_hold_credentials() {
     );
     proxy.clear_stats();
     assert_eq!(proxy.stats().total, 0);
+}
+
+#[test]
+fn proxy_counts_the_requests_it_holds_at_once() {
+    let reg = Registry::start(RegistryOptions::default());
+    reg.seed("team/app", &Seed::numbered(1));
+    let proxy = Proxy::start(reg.addr(), ProxyOptions::default());
+    let list = "/v2/team/app/tags/list";
+    assert_eq!(proxy.stats().max_in_flight, 0);
+    // one after the other: never more than one
+    for _ in 0..3 {
+        assert_eq!(get(proxy.addr(), list, &[]).status, 200);
+    }
+    assert_eq!(proxy.stats().max_in_flight, 1);
+    // three at once, each held 0.5 s by a delay: three
+    proxy.clear_stats();
+    assert_eq!(proxy.stats().max_in_flight, 0);
+    proxy.set_faults(&[Fault::delay(Duration::from_millis(500)).on("/tags/list").times(3)]);
+    let addr = proxy.addr().to_string();
+    let clients: Vec<_> = (0..3)
+        .map(|_| {
+            let addr = addr.clone();
+            std::thread::spawn(move || get(&addr, list, &[]).status)
+        })
+        .collect();
+    for c in clients {
+        assert_eq!(c.join().unwrap(), 200);
+    }
+    let stats = proxy.stats();
+    assert_eq!((stats.total, stats.max_in_flight), (3, 3));
 }
 
 /// `curl -s -o /dev/null -w %{http_code}` with a clean environment (no CA bundle from it).
