@@ -25,4 +25,5 @@ pub mod policy;
 pub mod registry;
 pub mod resolve;
 pub mod scan;
+pub mod update;
 pub mod write;

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use crate::edit::file::{FileEdit, FileError, FileOptions, edit_file};
 use crate::edit::{Request, kustomize};
-use crate::scan::{self, ScanError};
+use crate::scan::{self, Candidate, ScanError};
 
 pub use scope::{Scope, ScopeError};
 
@@ -59,21 +59,28 @@ impl TreeError {
     }
 }
 
+/// What to do with one file: the request, and whether the user named the file itself
+/// (explicit key paths and KCL paths apply only to such files).
+pub struct Planned {
+    pub request: Request,
+    pub explicit: bool,
+}
+
 /// Edit every candidate file under `paths` (relative to `root`) in memory. `plan` gives the
 /// request for a file (`None`: leave it alone), so different files can receive different
 /// images. Returns the files that change, sorted by path.
 pub fn edit_tree<F>(root: &Path, paths: &[PathBuf], plan: F, opts: TreeOptions) -> Result<Vec<FileEdit>, TreeError>
 where
-    F: Fn(&Path) -> Option<Request> + Sync,
+    F: Fn(&Candidate) -> Option<Planned> + Sync,
 {
     let candidates = scan::candidates(root, paths)?;
     let results = crate::parallel::map(&candidates, |c| {
-        let Some(req) = plan(&c.path) else {
+        let Some(Planned { request: req, explicit }) = plan(c) else {
             return Ok(None);
         };
         let file_opts = FileOptions {
             add_entries: opts.add_entries && kustomize::is_kustomization(&c.path) && c.top_level,
-            explicit: c.explicit,
+            explicit,
         };
         read(root, &c.path, opts.max_file_size).and_then(|text| edit_file(&c.path, &text, &req, file_opts))
     });

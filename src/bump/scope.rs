@@ -77,6 +77,14 @@ impl Scope {
         roots
     }
 
+    /// Whether the scope names this file itself (a glob matching it, or its exact path), as
+    /// opposed to a directory above it.
+    pub fn names_file(&self, file: &Path) -> bool {
+        let file = normal(file);
+        let slashed = file.to_string_lossy().replace('\\', "/");
+        self.paths.contains(&file) || self.globs.as_ref().is_some_and(|g| g.is_match(&slashed))
+    }
+
     /// Whether a file (relative to the root) is in scope.
     pub fn contains(&self, file: &Path) -> bool {
         if self.is_everything() {

@@ -19,6 +19,9 @@ pub enum Command {
     Set(SetArgs),
     /// Find the tag to deploy in the registry, by policy, and print the reference.
     Resolve(ResolveArgs),
+    /// Resolve the images, edit the config repo, and write the change back as one commit
+    /// (push, pull request or GitHub API commit); then optionally dispatch a workflow.
+    Update(Box<UpdateArgs>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -137,6 +140,128 @@ pub struct ResolveArgs {
     /// each costs 2-3 requests).
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub max_builds: usize,
+
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// `tagbump update`: every setting of tagbump.yaml also has a flag; a flag wins over the
+/// file.
+#[derive(Debug, Clone, Args)]
+pub struct UpdateArgs {
+    /// The config file (default: ./tagbump.yaml when it exists).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// An image: NAME[:TAG][@DIGEST]. With a config file, names the configured images to
+    /// bump (by short name or image name), with the given tag; without one, the images.
+    #[arg(long = "image", short = 'i', value_name = "IMAGE")]
+    pub images: Vec<String>,
+
+    /// Policy for --image entries without a tag (default semver: the highest release).
+    #[arg(long, value_name = "POLICY")]
+    pub policy: Option<String>,
+
+    /// Paths or globs in the config repo to edit (default: all of it).
+    #[arg(long = "path", short = 'p', value_name = "PATH|GLOB")]
+    pub paths: Vec<String>,
+
+    /// The config repo: an https:// URL, OWNER/NAME on GitHub, or a local path (default:
+    /// the `origin` of the current directory's clone).
+    #[arg(long = "repo", value_name = "URL")]
+    pub repository: Option<String>,
+
+    /// The branch to update (default: the repository's default branch).
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+
+    /// `push` (commit to the branch) or `pull-request` (commit to a work branch, open or
+    /// refresh a pull request).
+    #[arg(long, value_name = "MODE")]
+    pub mode: Option<String>,
+
+    /// `git` (the git command) or `api` (GitHub's Git Data API: Verified commits).
+    #[arg(long, value_name = "VIA")]
+    pub via: Option<String>,
+
+    /// Commit message template ({summary}, {bumps}, {images}, {count}, {name}, {branch}, {base}).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub message: Option<String>,
+
+    #[arg(long, value_name = "NAME")]
+    pub author_name: Option<String>,
+
+    #[arg(long, value_name = "EMAIL")]
+    pub author_email: Option<String>,
+
+    /// Attempts at a push that loses a race (default 10).
+    #[arg(long, value_name = "N")]
+    pub attempts: Option<u32>,
+
+    /// A name for this set of bumps (work branch `tagbump/<name>`, messages).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Work branch template for the pull-request mode (default `tagbump/{name}`).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub work_branch: Option<String>,
+
+    #[arg(long, value_name = "TEMPLATE")]
+    pub pr_title: Option<String>,
+
+    #[arg(long, value_name = "TEMPLATE")]
+    pub pr_body: Option<String>,
+
+    #[arg(long = "label", value_name = "LABEL")]
+    pub labels: Vec<String>,
+
+    #[arg(long = "reviewer", value_name = "USER")]
+    pub reviewers: Vec<String>,
+
+    #[arg(long = "team-reviewer", value_name = "TEAM")]
+    pub team_reviewers: Vec<String>,
+
+    /// Open the pull request as a draft.
+    #[arg(long)]
+    pub draft: bool,
+
+    /// After a commit, run this workflow (file name or id) with workflow_dispatch.
+    #[arg(long, value_name = "WORKFLOW")]
+    pub dispatch_workflow: Option<String>,
+
+    /// The ref the dispatched workflow runs on (default: the branch written to).
+    #[arg(long, value_name = "REF")]
+    pub dispatch_ref: Option<String>,
+
+    /// A workflow input, KEY=VALUE (repeatable).
+    #[arg(long = "dispatch-input", value_name = "KEY=VALUE")]
+    pub dispatch_inputs: Vec<String>,
+
+    /// After a commit, send a repository_dispatch event of this type.
+    #[arg(long, value_name = "TYPE")]
+    pub dispatch_event: Option<String>,
+
+    /// OWNER/NAME to dispatch to (default: the config repo).
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub dispatch_repository: Option<String>,
+
+    /// OWNER/NAME of the config repo on GitHub, when its URL does not say it.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub github_repository: Option<String>,
+
+    /// Resolve and edit in a scratch checkout, print why each tag was chosen and the diff;
+    /// commit, push and dispatch nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print every candidate tag and its verdict (stderr).
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Output format: text, or a JSON object (changed, commit, branch, pull request,
+    /// dispatch, bumps).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 
     #[command(flatten)]
     pub registry: RegistryArgs,

@@ -6,6 +6,16 @@ pub const REGISTRY_PASSWORD: &str = "TAGBUMP_REGISTRY_PASSWORD";
 /// A bearer token for the registries of the images on the command line.
 pub const REGISTRY_TOKEN: &str = "TAGBUMP_REGISTRY_TOKEN";
 
+/// A token for the config repo (git over HTTPS and the GitHub API); wins over GITHUB_TOKEN.
+pub const GIT_TOKEN: &str = "TAGBUMP_GIT_TOKEN";
+/// The Actions token, used for the config repo when TAGBUMP_GIT_TOKEN is unset.
+pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
+/// The GitHub web server (`https://github.com`, or a GitHub Enterprise Server).
+pub const GITHUB_SERVER_URL: &str = "GITHUB_SERVER_URL";
+/// The GitHub REST API base URL (`https://api.github.com`, `https://HOST/api/v3`).
+#[allow(dead_code)] // read by the GitHub client (pull requests, API commits, dispatch)
+pub const GITHUB_API_URL: &str = "GITHUB_API_URL";
+
 /// A variable's value, `None` when unset or empty.
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())

@@ -13,6 +13,8 @@ impl Failure {
     pub const IO: u8 = 4;
     pub const REGISTRY: u8 = 5;
     pub const NO_TAG: u8 = 6;
+    pub const GIT: u8 = 7;
+    pub const GITHUB: u8 = 8;
 
     pub fn new(code: u8, error: impl Into<anyhow::Error>) -> Self {
         Self {

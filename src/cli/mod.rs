@@ -12,7 +12,10 @@
 //! - 4: an I/O error while writing;
 //! - 5: a registry failed (unreachable, refused the credentials, kept failing after the
 //!   retries, sent something invalid);
-//! - 6: no tag satisfies the policy.
+//! - 6: no tag satisfies the policy;
+//! - 7: git failed (the server refused the credentials or the push, the branch is missing,
+//!   or every attempt lost the race); nothing was pushed;
+//! - 8: the GitHub API failed (after the commit: the pull request or the dispatch).
 
 mod args;
 mod env;
@@ -20,16 +23,18 @@ mod exit;
 mod registry;
 mod resolve;
 mod set;
+mod update;
 
 use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, OutputFormat, RegistryArgs, ResolveArgs, SetArgs};
+pub use args::{Cli, Command, OutputFormat, RegistryArgs, ResolveArgs, SetArgs, UpdateArgs};
 pub use exit::Failure;
 pub use resolve::run_resolve;
 pub use set::{SetOutcome, run_set};
+pub use update::run_update;
 
 /// Parse the process arguments, run, print errors with their causes, return the exit code.
 pub fn main() -> ExitCode {
@@ -39,6 +44,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Set(a) => run_set(&a, &mut out).map(|o| o.exit_code(a.check)),
         Command::Resolve(a) => run_resolve(&a, &mut out),
+        Command::Update(a) => run_update(&a, &mut out),
     };
     let _ = out.flush();
     match result {

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use super::args::{OutputFormat, ResolveArgs};
 use super::exit::Failure;
 use crate::image::ImageRef;
-use crate::policy::select::{Candidate, Verdict};
+use crate::policy::select::Candidate;
 use crate::policy::{Filter, Ignore, Policy, ignore};
 use crate::registry::{Client, Platform, RequestCounts};
 use crate::resolve::{self, Request, Resolution, ResolveError};
@@ -113,42 +113,7 @@ fn report(
     Ok(())
 }
 
-/// The human explanation, on stderr: the chosen tag first, then every other tag in the
-/// registry's order with its verdict.
+/// The explanation on stderr.
 fn explain_text(req: &Request, candidates: &[Candidate], requests: RequestCounts) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
-        "{}: policy {}, {} tag{}{}",
-        crate::registry::Repository::of(&req.image),
-        req.policy,
-        candidates.len(),
-        if candidates.len() == 1 { "" } else { "s" },
-        match &req.policy {
-            Policy::NewestBuild => format!(", platform {}", req.platform),
-            _ => String::new(),
-        }
-    );
-    let width = candidates.iter().map(|c| shown(c).len()).max().unwrap_or(0).min(48);
-    let chosen = candidates.iter().filter(|c| c.verdict == Verdict::Chosen);
-    let rest = candidates.iter().filter(|c| c.verdict != Verdict::Chosen);
-    for c in chosen.chain(rest) {
-        let _ = writeln!(err, "  {:width$}  {}", shown(c), c.verdict);
-    }
-    let _ = writeln!(
-        err,
-        "requests: {} to the registry, {} to its token server, {} retr{}",
-        requests.registry,
-        requests.token,
-        requests.retries,
-        if requests.retries == 1 { "y" } else { "ies" }
-    );
-}
-
-fn shown(c: &Candidate) -> String {
-    if c.key == c.tag {
-        c.tag.clone()
-    } else {
-        format!("{} ({})", c.tag, c.key)
-    }
+    let _ = crate::resolve::explain::write_text(&mut std::io::stderr().lock(), req, candidates, Some(requests));
 }

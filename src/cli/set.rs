@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::args::{OutputFormat, SetArgs};
 use super::exit::Failure;
-use crate::bump::{self, TreeError, TreeOptions};
+use crate::bump::{self, Planned, TreeError, TreeOptions};
 use crate::edit::file::FileEdit;
 use crate::edit::request::{KclPath, ValuesKey};
 use crate::edit::{Request, Target};
@@ -133,7 +133,18 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
         add_entries: args.add_entry,
         max_file_size: args.max_file_size,
     };
-    let files = bump::edit_tree(&args.root, &paths, |_| Some(req.clone()), opts).map_err(|e| match &e {
+    let files = bump::edit_tree(
+        &args.root,
+        &paths,
+        |c| {
+            Some(Planned {
+                request: req.clone(),
+                explicit: c.explicit,
+            })
+        },
+        opts,
+    )
+    .map_err(|e| match &e {
         TreeError::Scan(_) if !e.is_io() => usage(e),
         _ if e.is_io() => Failure::new(Failure::IO, e),
         _ => Failure::new(Failure::EDIT, e),

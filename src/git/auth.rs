@@ -31,13 +31,15 @@ impl GitAuth {
 
     /// The `Authorization` header value.
     fn header(&self) -> String {
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.username, self.token.expose()));
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.username, self.token.expose()));
         format!("Authorization: Basic {basic}")
     }
 
     /// The strings that must never appear in output: the token and the encoded header.
     pub fn secrets(&self) -> Vec<String> {
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.username, self.token.expose()));
+        let basic =
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", self.username, self.token.expose()));
         vec![self.token.expose().to_string(), basic]
     }
 }
@@ -77,12 +79,25 @@ mod tests {
     fn env_appends_after_existing_entries_and_scopes_the_header() {
         let auth = GitAuth::token(Secret::new("tok123"));
         let env = config_env(&auth, "https://git.example/acme/config", 2);
-        let get = |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.to_str().unwrap().to_string());
+        let get = |k: &str| {
+            env.iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.to_str().unwrap().to_string())
+        };
         assert_eq!(get("GIT_CONFIG_COUNT").unwrap(), "4");
-        assert_eq!(get("GIT_CONFIG_KEY_2").unwrap(), "http.https://git.example/acme/config.extraHeader");
+        assert_eq!(
+            get("GIT_CONFIG_KEY_2").unwrap(),
+            "http.https://git.example/acme/config.extraHeader"
+        );
         // base64("x-access-token:tok123")
-        assert_eq!(get("GIT_CONFIG_VALUE_2").unwrap(), "Authorization: Basic eC1hY2Nlc3MtdG9rZW46dG9rMTIz");
-        assert_eq!((get("GIT_CONFIG_KEY_3").unwrap(), get("GIT_CONFIG_VALUE_3").unwrap()), ("credential.helper".into(), String::new()));
+        assert_eq!(
+            get("GIT_CONFIG_VALUE_2").unwrap(),
+            "Authorization: Basic eC1hY2Nlc3MtdG9rZW46dG9rMTIz"
+        );
+        assert_eq!(
+            (get("GIT_CONFIG_KEY_3").unwrap(), get("GIT_CONFIG_VALUE_3").unwrap()),
+            ("credential.helper".into(), String::new())
+        );
         assert!(get("GIT_CONFIG_KEY_0").is_none(), "existing entries are the caller's");
     }
 

@@ -68,7 +68,10 @@ impl Checkout {
 
     /// The head of another branch on the remote, `None` when it does not exist.
     pub fn remote_head(&self, git: &Git, branch: &str) -> Result<Option<String>, GitError> {
-        let out = git.run(self.dir(), &["ls-remote", "--heads", "origin", &format!("refs/heads/{branch}")])?;
+        let out = git.run(
+            self.dir(),
+            &["ls-remote", "--heads", "origin", &format!("refs/heads/{branch}")],
+        )?;
         Ok(out.split_whitespace().next().map(str::to_string))
     }
 
@@ -78,7 +81,10 @@ impl Checkout {
             return Ok(None);
         }
         let refspec = format!("+refs/heads/{branch}:refs/remotes/origin/{branch}");
-        git.run(self.dir(), &["fetch", "-q", "--depth=2", "--no-tags", "origin", &refspec])?;
+        git.run(
+            self.dir(),
+            &["fetch", "-q", "--depth=2", "--no-tags", "origin", &refspec],
+        )?;
         let head = git.run(self.dir(), &["rev-parse", &format!("refs/remotes/origin/{branch}")])?;
         Ok(Some(head.trim().to_string()))
     }
@@ -91,13 +97,21 @@ impl Checkout {
         args.extend(paths.iter().map(|p| p.to_string_lossy().into_owned()));
         git.run(d, &args.iter().map(String::as_str).collect::<Vec<_>>())?;
         let (name, email) = author;
-        let ident = [
-            format!("user.name={name}"),
-            format!("user.email={email}"),
-        ];
+        let ident = [format!("user.name={name}"), format!("user.email={email}")];
         git.run_with_stdin(
             d,
-            &["-c", &ident[0], "-c", &ident[1], "commit", "-q", "--no-verify", "--cleanup=verbatim", "-F", "-"],
+            &[
+                "-c",
+                &ident[0],
+                "-c",
+                &ident[1],
+                "commit",
+                "-q",
+                "--no-verify",
+                "--cleanup=verbatim",
+                "-F",
+                "-",
+            ],
             Some(message),
         )?;
         Ok(git.run(d, &["rev-parse", "HEAD"])?.trim().to_string())
@@ -105,7 +119,10 @@ impl Checkout {
 
     /// The tree id of a commit.
     pub fn tree_of(&self, git: &Git, commit: &str) -> Result<String, GitError> {
-        Ok(git.run(self.dir(), &["rev-parse", &format!("{commit}^{{tree}}")])?.trim().to_string())
+        Ok(git
+            .run(self.dir(), &["rev-parse", &format!("{commit}^{{tree}}")])?
+            .trim()
+            .to_string())
     }
 }
 

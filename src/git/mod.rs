@@ -93,7 +93,8 @@ impl Git {
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(|source| GitError::Spawn { source })?;
         if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
-            pipe.write_all(text.as_bytes()).map_err(|source| GitError::Spawn { source })?;
+            pipe.write_all(text.as_bytes())
+                .map_err(|source| GitError::Spawn { source })?;
         }
         let mut out = child.wait_with_output().map_err(|source| GitError::Spawn { source })?;
         out.stderr = self.redact(&String::from_utf8_lossy(&out.stderr)).into_bytes();

@@ -65,7 +65,11 @@ pub fn push(git: &Git, dir: &Path, branch: &str, lease: Option<&str>) -> Result<
         return Err(GitError::Rejected {
             url: git.url().to_string(),
             branch: branch.to_string(),
-            reason: if hook.is_empty() { reason } else { format!("{reason}: {hook}") },
+            reason: if hook.is_empty() {
+                reason
+            } else {
+                format!("{reason}: {hook}")
+            },
         });
     }
     Err(git.failure(dir, &args, &out))

@@ -7,6 +7,7 @@
 //! simply lacks the platform or a build time is set aside with its reason.
 
 mod error;
+pub mod explain;
 
 use chrono::{DateTime, Utc};
 

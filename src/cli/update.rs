@@ -1,0 +1,200 @@
+//! `tagbump update`: config + flags → resolve → write back → report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, anyhow};
+
+use super::args::{OutputFormat, UpdateArgs};
+use super::env;
+use super::exit::Failure;
+use crate::config::{Config, Overrides};
+use crate::git::GitAuth;
+use crate::registry::Client;
+use crate::registry::secret::Secret;
+use crate::resolve::ResolveError;
+use crate::update::{self, Outcome, Resolved, WriteOptions, repository};
+
+fn usage(e: impl Into<anyhow::Error>) -> Failure {
+    Failure::new(Failure::USAGE, e)
+}
+
+/// The flags as config overrides.
+pub fn overrides(a: &UpdateArgs) -> Result<Overrides, Failure> {
+    let mut inputs = std::collections::BTreeMap::new();
+    for kv in &a.dispatch_inputs {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| usage(anyhow!("--dispatch-input `{kv}`: expected KEY=VALUE")))?;
+        inputs.insert(k.to_string(), v.to_string());
+    }
+    Ok(Overrides {
+        images: a.images.clone(),
+        policy: a.policy.clone(),
+        files: a.paths.clone(),
+        name: a.name.clone(),
+        repository: a.repository.clone(),
+        branch: a.branch.clone(),
+        github_repository: a.github_repository.clone(),
+        mode: a.mode.clone(),
+        via: a.via.clone(),
+        message: a.message.clone(),
+        author_name: a.author_name.clone(),
+        author_email: a.author_email.clone(),
+        attempts: a.attempts,
+        work_branch: a.work_branch.clone(),
+        pr_title: a.pr_title.clone(),
+        pr_body: a.pr_body.clone(),
+        labels: a.labels.clone(),
+        reviewers: a.reviewers.clone(),
+        team_reviewers: a.team_reviewers.clone(),
+        draft: a.draft.then_some(true),
+        dispatch_workflow: a.dispatch_workflow.clone(),
+        dispatch_ref: a.dispatch_ref.clone(),
+        dispatch_inputs: inputs,
+        dispatch_event: a.dispatch_event.clone(),
+        dispatch_repository: a.dispatch_repository.clone(),
+    })
+}
+
+/// The config: the file given, else ./tagbump.yaml when present, else flags alone.
+pub fn load_config(a: &UpdateArgs, o: &Overrides) -> Result<Config, Failure> {
+    let default = PathBuf::from("tagbump.yaml");
+    let file: Option<&Path> = match &a.config {
+        Some(p) => Some(p),
+        None if default.is_file() => Some(&default),
+        None => None,
+    };
+    match file {
+        Some(p) => Config::load(p, o),
+        None => Config::from_overrides(o),
+    }
+    .map_err(usage)
+}
+
+pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+    let o = overrides(a)?;
+    let config = load_config(a, &o)?;
+
+    let registries: Vec<String> = config.images.iter().map(|i| i.image.registry()).collect();
+    let options = super::registry::client_options(&a.registry, &registries)?;
+    let client = Client::new(options).map_err(usage)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+        .map_err(|e| Failure::new(Failure::IO, e))?;
+    let resolved = runtime
+        .block_on(update::resolve_all(&client, &config))
+        .map_err(|errors| {
+            let no_tag = errors.iter().all(|e| matches!(e.source, ResolveError::NoTag { .. }));
+            let text = errors.iter().map(|e| format!("{e:#}")).collect::<Vec<_>>().join("\n");
+            Failure::new(
+                if no_tag { Failure::NO_TAG } else { Failure::REGISTRY },
+                anyhow!("{text}\nnothing was written"),
+            )
+        })?;
+    if a.dry_run || a.explain {
+        explain(&config, &resolved, a.explain);
+    }
+
+    let cwd = std::env::current_dir()
+        .context("reading the current directory")
+        .map_err(usage)?;
+    let server = repository::server_url(env::var(env::GITHUB_SERVER_URL).as_deref());
+    let repo = repository::locate(
+        config.git.repository.as_deref(),
+        config.github.repository.as_deref(),
+        &server,
+        &cwd,
+    )
+    .map_err(usage)?;
+    let token = env::var(env::GIT_TOKEN).or_else(|| env::var(env::GITHUB_TOKEN));
+    let opts = WriteOptions {
+        dry_run: a.dry_run,
+        git_auth: token.map(|t| GitAuth::token(Secret::new(t))),
+        backoff: None,
+    };
+    let outcome = update::write(&config, &repo, &resolved, &opts).map_err(|e| {
+        let code = if e.is_edit_failure() {
+            Failure::EDIT
+        } else {
+            Failure::GIT
+        };
+        Failure::new(code, anyhow!(e).context("nothing was written"))
+    })?;
+    report(a, &outcome, out).map_err(|e| Failure::new(Failure::IO, e))?;
+    Ok(0)
+}
+
+/// Why each tag was chosen (stderr): one line per image, every candidate with `--explain`.
+fn explain(config: &Config, resolved: &[Resolved], full: bool) {
+    let mut err = std::io::stderr().lock();
+    for r in resolved {
+        let spec = &config.images[r.index];
+        let why = match (&r.resolution, &r.request) {
+            (Some(res), Some(req)) => {
+                if full {
+                    let _ = crate::resolve::explain::write_text(&mut err, req, &res.candidates, None);
+                }
+                format!("policy {} chose it among {} tags", req.policy, res.candidates.len())
+            }
+            _ => "given (no policy: deployed as is)".to_string(),
+        };
+        let _ = writeln!(err, "tagbump: {} → {} ({why})", spec.name, r.reference);
+    }
+}
+
+fn report(a: &UpdateArgs, o: &Outcome, out: &mut dyn Write) -> anyhow::Result<()> {
+    match a.format {
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, o)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Text => {
+            if o.dry_run {
+                write!(out, "{}", o.diff)?;
+            }
+            for b in &o.bumps {
+                let old = if b.old.is_empty() {
+                    "(new)".to_string()
+                } else {
+                    b.old.join(", ")
+                };
+                writeln!(out, "{}: {} → {} ({})", b.image, old, b.new, b.files.join(", "))?;
+            }
+            let head = o.parent.as_deref().map(short).unwrap_or_default();
+            match (&o.commit, o.changed, o.dry_run) {
+                (_, false, _) => writeln!(out, "tagbump: {} is up to date at {head}; nothing to commit", o.branch)?,
+                (_, true, true) => writeln!(out, "tagbump: dry run: would commit to {} on top of {head}", o.branch)?,
+                (Some(c), true, false) => {
+                    let tries = if o.attempts > 1 {
+                        format!(" after {} attempts", o.attempts)
+                    } else {
+                        String::new()
+                    };
+                    writeln!(out, "tagbump: committed {} to {}{tries}", short(c), o.branch)?;
+                }
+                (None, true, false) => {}
+            }
+            if let Some(pr) = &o.pull_request {
+                writeln!(out, "tagbump: pull request #{} {}: {}", pr.number, pr.action, pr.url)?;
+            }
+            if let Some(d) = &o.dispatch {
+                if let Some(url) = &d.run_url {
+                    writeln!(out, "tagbump: dispatched workflow run {url}")?;
+                } else if let Some(w) = &d.workflow {
+                    writeln!(out, "tagbump: dispatched workflow {w}")?;
+                }
+                if let Some(e) = &d.event_type {
+                    writeln!(out, "tagbump: sent repository_dispatch `{e}`")?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}

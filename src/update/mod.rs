@@ -1,0 +1,91 @@
+//! `tagbump update`: resolve every image, edit the config repo, write the change back as
+//! one commit (push, pull request, or GitHub API commit), then wake the CD side.
+//!
+//! The phases are separate functions over plain data, so the CLI, the Action and the
+//! tests drive the same code: [`resolve_all`] (registry; nothing written yet), then
+//! [`write`] (git or GitHub; the only phase with side effects), then dispatch.
+//!
+//! Safety properties, each tested against a real git server:
+//! - one commit per run for all images; a run that changes nothing commits nothing;
+//! - the target branch is never force-pushed: a push that loses a race fetches the new
+//!   head, re-applies the edits to it (the edit, not a textual rebase of the old commit, so
+//!   it can never conflict or resurrect an old value), and tries again with backoff;
+//! - edits happen in a scratch checkout, so a run that fails leaves nothing behind.
+
+mod edits;
+mod message;
+mod outcome;
+mod push;
+pub mod repository;
+pub mod resolve_all;
+
+use std::time::Duration;
+
+pub use edits::Bump;
+pub use outcome::{DispatchOutcome, Outcome, PullRequestOutcome};
+pub use repository::Repository;
+pub use resolve_all::{ImageError, Resolved, resolve_all};
+
+use crate::config::Config;
+use crate::git::{GitAuth, GitError};
+
+/// How the write phase reaches the outside world.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// Show what would change; write nothing.
+    pub dry_run: bool,
+    /// Credentials for git over HTTP(S).
+    pub git_auth: Option<GitAuth>,
+    /// Base delay between attempts after a lost race (doubles each time, with jitter).
+    pub backoff: Option<Duration>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    #[error(transparent)]
+    Plan(#[from] edits::PlanError),
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Repository(#[from] repository::RepositoryError),
+    #[error("writing the edited files in the scratch checkout: {0}")]
+    Io(#[source] std::io::Error),
+    #[error(
+        "{url}: lost the race for `{branch}` {attempts} times in a row (last: {last}); nothing was pushed\nhint: raise write.attempts, or use the pull-request mode for busy branches"
+    )]
+    Contended {
+        url: String,
+        branch: String,
+        attempts: u32,
+        last: String,
+    },
+}
+
+impl UpdateError {
+    /// Whether the user's input (config, files) is at fault, as opposed to a server.
+    pub fn is_edit_failure(&self) -> bool {
+        matches!(self, UpdateError::Plan(_))
+    }
+}
+
+/// The delay before attempt `attempt + 1`: exponential from `base`, capped at 8 s, with
+/// full jitter so that racing runs spread out instead of colliding again.
+pub fn backoff(base: Duration, attempt: u32) -> Duration {
+    let exp = base.saturating_mul(1 << attempt.saturating_sub(1).min(6));
+    let cap = exp.min(Duration::from_secs(8));
+    let millis = cap.as_millis() as u64;
+    Duration::from_millis(millis / 2 + fastrand::u64(0..=millis / 2 + 1))
+}
+
+/// Write the change to the config repo as configured.
+pub fn write(
+    config: &Config,
+    repo: &Repository,
+    resolved: &[Resolved],
+    opts: &WriteOptions,
+) -> Result<Outcome, UpdateError> {
+    if opts.git_auth.is_some() {
+        repository::check_token_transport(&repo.url)?;
+    }
+    push::run(config, repo, resolved, opts)
+}
