@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod edit;
 pub mod git;
+pub mod github;
 pub mod image;
 pub mod parallel;
 pub mod policy;

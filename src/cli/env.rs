@@ -13,7 +13,6 @@ pub const GITHUB_TOKEN: &str = "GITHUB_TOKEN";
 /// The GitHub web server (`https://github.com`, or a GitHub Enterprise Server).
 pub const GITHUB_SERVER_URL: &str = "GITHUB_SERVER_URL";
 /// The GitHub REST API base URL (`https://api.github.com`, `https://HOST/api/v3`).
-#[allow(dead_code)] // read by the GitHub client (pull requests, API commits, dispatch)
 pub const GITHUB_API_URL: &str = "GITHUB_API_URL";
 
 /// A variable's value, `None` when unset or empty.

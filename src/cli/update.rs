@@ -10,6 +10,7 @@ use super::env;
 use super::exit::Failure;
 use crate::config::{Config, Overrides};
 use crate::git::GitAuth;
+use crate::github::GitHubOptions;
 use crate::registry::Client;
 use crate::registry::secret::Secret;
 use crate::resolve::ResolveError;
@@ -109,14 +110,20 @@ pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         &cwd,
     )
     .map_err(usage)?;
-    let token = env::var(env::GIT_TOKEN).or_else(|| env::var(env::GITHUB_TOKEN));
+    let token = env::var(env::GIT_TOKEN)
+        .or_else(|| env::var(env::GITHUB_TOKEN))
+        .map(Secret::new);
+    let api_url = env::var(env::GITHUB_API_URL).unwrap_or_else(|| "https://api.github.com".into());
     let opts = WriteOptions {
         dry_run: a.dry_run,
-        git_auth: token.map(|t| GitAuth::token(Secret::new(t))),
+        git_auth: token.clone().map(GitAuth::token),
         backoff: None,
+        github: token.map(|t| GitHubOptions::new(&api_url, t)),
     };
     let outcome = update::write(&config, &repo, &resolved, &opts).map_err(|e| {
-        let code = if e.is_edit_failure() {
+        let code = if e.is_usage() {
+            Failure::USAGE
+        } else if e.is_edit_failure() {
             Failure::EDIT
         } else {
             Failure::GIT
@@ -139,7 +146,7 @@ fn explain(config: &Config, resolved: &[Resolved], full: bool) {
                 }
                 format!("policy {} chose it among {} tags", req.policy, res.candidates.len())
             }
-            _ => "given (no policy: deployed as is)".to_string(),
+            _ => "given; no policy".to_string(),
         };
         let _ = writeln!(err, "tagbump: {} → {} ({why})", spec.name, r.reference);
     }

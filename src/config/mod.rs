@@ -38,6 +38,7 @@ use std::path::Path;
 pub use error::{ConfigError, ConfigErrors, Origin};
 pub use overrides::Overrides;
 pub use template::Template;
+pub use validate::branch_problem;
 
 use crate::image::{ImageRef, Part};
 use crate::policy::{Filter, Ignore, Policy};

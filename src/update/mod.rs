@@ -12,12 +12,16 @@
 //!   it can never conflict or resurrect an old value), and tries again with backoff;
 //! - edits happen in a scratch checkout, so a run that fails leaves nothing behind.
 
+mod api;
+mod attempt;
+mod dispatch;
 mod edits;
 mod message;
 mod outcome;
-mod push;
+mod pull_request;
 pub mod repository;
 pub mod resolve_all;
+mod writers;
 
 use std::time::Duration;
 
@@ -26,8 +30,9 @@ pub use outcome::{DispatchOutcome, Outcome, PullRequestOutcome};
 pub use repository::Repository;
 pub use resolve_all::{ImageError, Resolved, resolve_all};
 
-use crate::config::Config;
+use crate::config::{Config, Mode, Via};
 use crate::git::{GitAuth, GitError};
+use crate::github::{GitHubError, GitHubOptions};
 
 /// How the write phase reaches the outside world.
 #[derive(Debug, Clone, Default)]
@@ -38,6 +43,8 @@ pub struct WriteOptions {
     pub git_auth: Option<GitAuth>,
     /// Base delay between attempts after a lost race (doubles each time, with jitter).
     pub backoff: Option<Duration>,
+    /// GitHub access, for pull requests, API commits and dispatch.
+    pub github: Option<GitHubOptions>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +57,22 @@ pub enum UpdateError {
     Repository(#[from] repository::RepositoryError),
     #[error("writing the edited files in the scratch checkout: {0}")]
     Io(#[source] std::io::Error),
+    #[error(transparent)]
+    GitHub(#[from] GitHubError),
+    #[error(
+        "{0} needs GitHub: set `github.repository` (OWNER/NAME) when the repository URL is not on GitHub, and a token (GITHUB_TOKEN or TAGBUMP_GIT_TOKEN)"
+    )]
+    NeedsGitHub(&'static str),
+    #[error("work branch `{branch}`: {problem}\nhint: check pull_request.branch and the config's name")]
+    WorkBranch { branch: String, problem: &'static str },
+    /// The change was committed, but what follows failed.
+    #[error("{what} after commit {commit}: {source}")]
+    AfterCommit {
+        what: &'static str,
+        commit: String,
+        #[source]
+        source: Box<UpdateError>,
+    },
     #[error(
         "{url}: lost the race for `{branch}` {attempts} times in a row (last: {last}); nothing was pushed\nhint: raise write.attempts, or use the pull-request mode for busy branches"
     )]
@@ -66,6 +89,22 @@ impl UpdateError {
     pub fn is_edit_failure(&self) -> bool {
         matches!(self, UpdateError::Plan(_))
     }
+
+    /// Whether the configuration cannot work (missing GitHub access, a bad work branch).
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            UpdateError::NeedsGitHub(_) | UpdateError::WorkBranch { .. } | UpdateError::Repository(_)
+        )
+    }
+
+    pub fn is_github(&self) -> bool {
+        match self {
+            UpdateError::GitHub(_) => true,
+            UpdateError::AfterCommit { source, .. } => source.is_github(),
+            _ => false,
+        }
+    }
 }
 
 /// The delay before attempt `attempt + 1`: exponential from `base`, capped at 8 s, with
@@ -77,7 +116,8 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
     Duration::from_millis(millis / 2 + fastrand::u64(0..=millis / 2 + 1))
 }
 
-/// Write the change to the config repo as configured.
+/// Write the change to the config repo as configured, then open or refresh the pull
+/// request and dispatch.
 pub fn write(
     config: &Config,
     repo: &Repository,
@@ -87,5 +127,44 @@ pub fn write(
     if opts.git_auth.is_some() {
         repository::check_token_transport(&repo.url)?;
     }
-    push::run(config, repo, resolved, opts)
+    let wants_github = config.write.mode == Mode::PullRequest
+        || config.write.via == Via::Api
+        || config.dispatch.workflow.is_some()
+        || config.dispatch.event.is_some();
+    let api = match (wants_github, &opts.github, &repo.github) {
+        (false, _, _) => None,
+        (true, Some(gh), Some(name)) => Some(api::Api::new(gh, name)?),
+        // A dry run writes nothing, so it needs no GitHub access.
+        (true, _, _) if opts.dry_run => None,
+        (true, _, _) => {
+            return Err(UpdateError::NeedsGitHub(match (config.write.mode, config.write.via) {
+                (Mode::PullRequest, _) => "write.mode: pull-request",
+                (_, Via::Api) => "write.via: api",
+                _ => "dispatch",
+            }));
+        }
+    };
+    let mut outcome = attempt::run(config, repo, resolved, opts, api.as_ref())?;
+    if opts.dry_run || !outcome.changed {
+        return Ok(outcome);
+    }
+    let commit = outcome.commit.clone().unwrap_or_default();
+    let after = |what: &'static str| {
+        let commit = commit.clone();
+        move |e: UpdateError| UpdateError::AfterCommit {
+            what,
+            commit,
+            source: Box::new(e),
+        }
+    };
+    if let (Mode::PullRequest, Some(api)) = (config.write.mode, &api) {
+        outcome.pull_request =
+            Some(pull_request::ensure(api, config, &outcome).map_err(after("opening the pull request"))?);
+    }
+    if let Some(api) = &api
+        && !outcome.unchanged
+    {
+        outcome.dispatch = dispatch::send(api, config, &outcome).map_err(after("dispatching"))?;
+    }
+    Ok(outcome)
 }

@@ -22,6 +22,10 @@ pub struct Outcome {
     pub commit: Option<String>,
     /// The head of the branch the edit was made on.
     pub parent: Option<String>,
+    /// Whether GitHub marked the commit Verified (API commits only).
+    pub verified: Option<bool>,
+    /// Pull-request mode: the work branch already held exactly this change.
+    pub unchanged: bool,
     /// Attempts at writing (more than 1 after lost races).
     pub attempts: u32,
     pub pull_request: Option<PullRequestOutcome>,
