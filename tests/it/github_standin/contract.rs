@@ -155,10 +155,8 @@ fn compare_ty(ty: &Ty, s: &Value, path: &str, out: &mut Vec<String>) {
     }
     match ty {
         Ty::Array(item) => compare_ty(item, &s["items"], &format!("{path}[]"), out),
-        Ty::FreeObj => {
-            if s.get("properties").is_some() || s["additionalProperties"] == json!(false) {
-                out.push(format!("{path}: a free-form object here, not in the spec"));
-            }
+        Ty::FreeObj if s.get("properties").is_some() || s["additionalProperties"] == json!(false) => {
+            out.push(format!("{path}: a free-form object here, not in the spec"));
         }
         Ty::Obj(shape) => {
             let empty = serde_json::Map::new();
@@ -261,13 +259,18 @@ fn request_body_shapes_equal_the_spec() {
     report(problems, "request-body difference(s)");
 }
 
+/// An `error_responses` entry's `typical_status` (a string in the spec).
+fn typical(e: &Value) -> Option<u16> {
+    e["typical_status"].as_str()?.parse().ok()
+}
+
 /// Where the spec backs a status that any route may answer; `None` for the one it does not.
 fn general_status_source(spec: &Value, status: u16) -> Option<String> {
     let typical = spec["error_responses"]
         .as_object()
         .into_iter()
         .flatten()
-        .find(|(_, e)| e["typical_status"] == status.to_string())
+        .find(|(_, e)| typical(e) == Some(status))
         .map(|(name, _)| format!("error_responses.{name}"));
     let rate = &spec["conventions"]["rate_limit"];
     match status {
@@ -473,7 +476,7 @@ fn every_answer_of_a_scripted_flow_matches_the_spec() {
                 .as_object()
                 .into_iter()
                 .flatten()
-                .find(|(_, e)| e["typical_status"] == req.status.to_string())
+                .find(|(_, e)| typical(e) == Some(req.status))
                 .map(|(_, e)| e.clone())
         });
         let Some(response) = response else { continue };

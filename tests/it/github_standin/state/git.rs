@@ -63,7 +63,7 @@ impl Entry {
 pub enum Object {
     Blob(Vec<u8>),
     Tree(Vec<Entry>),
-    Commit(Commit),
+    Commit(Box<Commit>),
 }
 
 /// A leaf of a flattened tree: a blob (file, executable, symlink) or a submodule commit.
@@ -209,7 +209,7 @@ impl Odb {
             payload,
             object: text,
         };
-        self.objects.insert(sha.clone(), Object::Commit(commit));
+        self.objects.insert(sha.clone(), Object::Commit(Box::new(commit)));
         sha
     }
 

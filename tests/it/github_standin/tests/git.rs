@@ -60,6 +60,17 @@ fn blob_tree_commit_and_fast_forward_update_make_a_verified_commit() {
     let view = gh.commit("acme", "config", &new).unwrap();
     assert!(view.verified);
     assert_eq!(view.parents, [base]);
+    assert_eq!(view.message, "bump");
+    assert_eq!(view.tree, commit.body["tree"]["sha"].as_str().unwrap());
+    assert_eq!(
+        view.author,
+        (
+            "github-actions[bot]".to_string(),
+            "41898282+github-actions[bot]@users.noreply.github.com".to_string(),
+            commit.body["author"]["date"].as_str().unwrap().to_string()
+        )
+    );
+    assert_eq!(view.committer.0, "GitHub");
     assert_eq!(view.text("apps/shop/kustomization.yaml"), content);
     assert_eq!(view.text("README.md"), "# config\n"); // kept from base_tree
 }
@@ -127,6 +138,12 @@ fn refs_are_created_once_with_a_valid_name_and_unknown_ones_are_404() {
         )
         .expect(201);
     assert_eq!(r.body["ref"], "refs/heads/tagbump/shop");
+    let refs = gh.refs("acme", "config");
+    assert_eq!(
+        refs.keys().collect::<Vec<_>>(),
+        ["refs/heads/main", "refs/heads/tagbump/shop"]
+    );
+    assert_eq!(refs["refs/heads/tagbump/shop"], base);
     assert_eq!(
         r.header("location"),
         Some(format!("{}/repos/acme/config/git/refs/heads/tagbump/shop", gh.url()).as_str())

@@ -243,4 +243,14 @@ fn connections_are_kept_alive_and_the_log_hides_the_token() {
     assert_eq!(log[0].operation, Some("repos/get"));
     assert_eq!(log[0].target, "/repos/acme/config");
     assert_eq!(log[0].status, 200);
+    gh.clear_requests();
+    api.post("/repos/acme/config/git/blobs", json!({"content": "x"}))
+        .expect(201);
+    let log = gh.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].body, Some(json!({"content": "x"})));
+    assert_eq!(
+        log[0].response_body.as_ref().unwrap()["sha"],
+        "c1b0730e0133447badcfd47fd144e254807b06e1"
+    );
 }
