@@ -5,6 +5,7 @@ mod cli;
 mod conformance;
 mod credentials;
 mod editors;
+mod github_standin;
 mod kcl;
 mod kustomize_oracle;
 mod props;
