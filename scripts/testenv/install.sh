@@ -19,6 +19,11 @@
 #                 (and token server, proxy) on 127.0.0.1 through tests/it/testenv, from the
 #                 scripts in scripts/testenv/, and stops them by PID. (On a machine running
 #                 systemd the Debian package also enables its own service on :5000; unused.)
+#   git server    lighttpd, lighttpd-mod-openssl, apache2-utils (htpasswd) from apt; git is
+#                 checked (installed from apt only when missing) for git-http-backend. The git
+#                 tests start scripts/testenv/git_http.py (lighttpd running git http-backend)
+#                 per test through tests/it/testenv, like the registry; lighttpd's own
+#                 service is not used.
 #   bench tools   ripgrep, hyperfine, time, skopeo from apt, for bench/run (not run in CI)
 #   kube-apiserver LATER (agent issue): kube-apiserver + etcd built once into $PREFIX/kube;
 #                 see "LATER: kube-apiserver" below
@@ -200,6 +205,35 @@ install_registry() {
     "$(openssl version | cut -d' ' -f1-2)"
 }
 
+# --- git server ----------------------------------------------------------------------------
+# The git tests (tests/it/testenv/git.rs) run lighttpd with git http-backend as a CGI.
+
+# lighttpd lives in /usr/sbin, which is not on a Debian user's PATH.
+lighttpd_bin() {
+  command -v lighttpd 2>/dev/null || { [ -x /usr/sbin/lighttpd ] && echo /usr/sbin/lighttpd; }
+}
+
+install_git_server() {
+  local missing=() lighttpd dir
+  lighttpd=$(lighttpd_bin) || missing+=(lighttpd)
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  command -v git >/dev/null || missing+=(git)
+  # mod_openssl (HTTPS) is a separate package: ask lighttpd whether it loads.
+  dir=$(mktemp -d)
+  printf 'server.modules = ( "mod_openssl" )\nserver.document-root = "%s"\n' "$dir" >"$dir/tls.conf"
+  if [ -z "$lighttpd" ] || ! "$lighttpd" -tt -f "$dir/tls.conf" >/dev/null 2>&1; then
+    missing+=(lighttpd-mod-openssl)
+  fi
+  rm -rf "$dir"
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  lighttpd=$(lighttpd_bin)
+  if [ ! -x "$(git --exec-path)/git-http-backend" ]; then
+    echo "error: $(git --exec-path)/git-http-backend not found; the git tests serve repositories with it" >&2
+    return 1
+  fi
+  printf '%s, %s' "$("$lighttpd" -v | sed -n '1s/ .*//p')" "$(git --version)"
+}
+
 # --- LATER: kube-apiserver -----------------------------------------------------------------
 # The agent issue adds here: a one-off build of kube-apiserver + etcd into $prefix/kube
 # (skipped when present), and scripts/testenv/kube-apiserver.sh start|stop.
@@ -210,6 +244,7 @@ t_all=$EPOCHREALTIME
 step "kubectl (checked, not installed)" check_kubectl
 step "python venv (kcl-lib, ruamel.yaml)" install_python_deps
 step "registry (docker-registry, htpasswd)" install_registry
+step "git server (lighttpd, git)" install_git_server
 if [ $bench = 1 ]; then
   step "bench tools (rg, hyperfine, skopeo)" install_bench_tools
 fi

@@ -16,12 +16,18 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 const INSTALL_HINT: &str = "hint: run scripts/testenv/install.sh, or: \
-    sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl curl python3";
+    sudo apt-get install -y --no-install-recommends docker-registry apache2-utils openssl curl python3 \
+    lighttpd lighttpd-mod-openssl git";
 
-/// Panic, saying how to install it, unless `tool` is on PATH.
+/// Directories that hold servers (lighttpd) but are not on a Debian user's PATH.
+const SBIN: [&str; 3] = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+
+/// Panic, saying how to install it, unless `tool` is on PATH (or in an sbin directory).
 pub fn require(tool: &str, why: &str) {
-    let found =
-        std::env::var_os("PATH").is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let found = std::env::split_paths(&path)
+        .chain(SBIN.iter().map(PathBuf::from))
+        .any(|dir| dir.join(tool).is_file());
     assert!(found, "`{tool}` not found on PATH; {why}\n{INSTALL_HINT}");
 }
 
@@ -70,10 +76,22 @@ impl Server {
     /// Run `python3 scripts/testenv/SCRIPT ARGS...` with its stderr in `log`, and wait (at
     /// most 30 s) for the JSON line it prints when ready.
     pub fn start(script_name: &str, args: &[&str], log: &Path) -> (Server, serde_json::Value) {
+        Server::start_with_env(script_name, args, &[], log)
+    }
+
+    /// [`Server::start`] with environment variables for the script (e.g. a secret that
+    /// should not be in its argv).
+    pub fn start_with_env(
+        script_name: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: &Path,
+    ) -> (Server, serde_json::Value) {
         let stderr = fs_err::File::create(log).unwrap().into_parts().0;
         let mut child = Command::new(python())
             .arg(script(script_name))
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)

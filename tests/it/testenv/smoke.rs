@@ -45,7 +45,7 @@ fn challenge_params(header: &str) -> Vec<(String, String)> {
 }
 
 /// Wait up to 3 s for `pid` to be gone (or a zombie).
-fn gone(pid: u32) -> bool {
+pub(super) fn gone(pid: u32) -> bool {
     let deadline = Instant::now() + Duration::from_secs(3);
     while alive(pid) {
         if Instant::now() > deadline {
