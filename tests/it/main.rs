@@ -12,3 +12,4 @@ mod props;
 mod resolve;
 mod support;
 mod testenv;
+mod update;
