@@ -125,10 +125,21 @@ pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
             Failure::USAGE
         } else if e.is_edit_failure() {
             Failure::EDIT
+        } else if e.is_github() {
+            Failure::GITHUB
         } else {
             Failure::GIT
         };
-        Failure::new(code, anyhow!(e).context("nothing was written"))
+        // After the commit, something was written: the message names the commit instead.
+        let committed = matches!(e, update::UpdateError::AfterCommit { .. });
+        Failure::new(
+            code,
+            if committed {
+                anyhow!(e)
+            } else {
+                anyhow!(e).context("nothing was written")
+            },
+        )
     })?;
     report(a, &outcome, out).map_err(|e| Failure::new(Failure::IO, e))?;
     Ok(0)

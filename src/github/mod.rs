@@ -6,8 +6,9 @@
 //! are decoded here into small structs holding only the fields tagbump reads: octocrab's
 //! full models fail on the trimmed bodies some GHES versions and proxies return, and the
 //! raw response is needed anyway to read the rate-limit headers, which octocrab's typed
-//! methods drop. Every request carries the documented headers (`Accept:
-//! application/vnd.github+json`, `X-GitHub-Api-Version: 2022-11-28`, a `User-Agent`).
+//! methods drop. Every request carries the documented headers: `Accept:
+//! application/vnd.github+json` (ours), `X-GitHub-Api-Version: 2022-11-28` and `User-Agent`
+//! (octocrab's, which it always sends; adding our own would send each header twice).
 
 mod error;
 mod gitdata;
@@ -17,7 +18,7 @@ mod workflows;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http::{HeaderMap, HeaderName, Method};
+use http::{HeaderMap, Method};
 use http_body_util::BodyExt as _;
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
@@ -30,7 +31,7 @@ pub use workflows::DispatchedRun;
 
 use crate::registry::secret::Secret;
 
-/// The API version tagbump speaks.
+/// The API version tagbump speaks (octocrab sends it as `X-GitHub-Api-Version`).
 pub const API_VERSION: &str = "2022-11-28";
 
 #[derive(Debug, Clone)]
@@ -94,11 +95,6 @@ impl GitHub {
             .map_err(|e| setup(e.to_string()))?
             .personal_token(opts.token.expose().to_string())
             .add_header(http::header::ACCEPT, "application/vnd.github+json".into())
-            .add_header(HeaderName::from_static("x-github-api-version"), API_VERSION.into())
-            .add_header(
-                http::header::USER_AGENT,
-                concat!("tagbump/", env!("CARGO_PKG_VERSION")).into(),
-            )
             .build()
             .map_err(|e| setup(e.to_string()))?;
         Ok(GitHub {

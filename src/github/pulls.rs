@@ -106,3 +106,19 @@ impl GitHub {
 pub fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+/// What tagbump reads of a repository.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RepoInfo {
+    pub full_name: String,
+    pub default_branch: String,
+}
+
+impl GitHub {
+    /// The repository, read before anything is written: a wrong token, a missing repository
+    /// or a wrong API URL fails the run while nothing has happened yet.
+    pub async fn repository(&self) -> Result<RepoInfo, GitHubError> {
+        self.expect(Method::GET, &format!("/repos/{}", self.repo), None, &[200])
+            .await
+    }
+}

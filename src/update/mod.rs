@@ -66,7 +66,7 @@ pub enum UpdateError {
     #[error("work branch `{branch}`: {problem}\nhint: check pull_request.branch and the config's name")]
     WorkBranch { branch: String, problem: &'static str },
     /// The change was committed, but what follows failed.
-    #[error("{what} after commit {commit}: {source}")]
+    #[error("{what} after commit {commit}")]
     AfterCommit {
         what: &'static str,
         commit: String,
@@ -144,6 +144,9 @@ pub fn write(
             }));
         }
     };
+    if let (Some(api), false) = (&api, opts.dry_run) {
+        api.block(api.gh.repository())?;
+    }
     let mut outcome = attempt::run(config, repo, resolved, opts, api.as_ref())?;
     if opts.dry_run || !outcome.changed {
         return Ok(outcome);

@@ -6,6 +6,7 @@
 //! settings of the machine leak in) and checks the repository afterwards: files byte for
 //! byte, the commits, the branches.
 
+mod dispatch;
 mod push;
 mod race;
 
