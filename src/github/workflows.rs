@@ -21,6 +21,18 @@ pub struct DispatchedRun {
     pub html_url: String,
 }
 
+#[derive(Deserialize)]
+struct RunList {
+    workflow_runs: Vec<ListedRun>,
+}
+
+#[derive(Deserialize)]
+struct ListedRun {
+    id: u64,
+    url: String,
+    html_url: String,
+}
+
 impl GitHub {
     /// Dispatch `workflow` (file name or id) on `git_ref`; the run when GitHub says.
     pub async fn dispatch_workflow(
@@ -35,21 +47,64 @@ impl GitHub {
         ));
         let mut body = json!({"ref": git_ref, "inputs": inputs, "return_run_details": true});
         let reply = self.call(Method::POST, &path, Some(&body)).await?;
+        let mut before = None;
         let reply = if reply.status == 422
             && GitHub::status_error(&Method::POST, &path, &reply)
                 .message()
                 .contains("return_run_details")
         {
+            // The runs there are now, to tell the new one apart (clocks need not agree).
+            before = Some(self.dispatch_runs(workflow, git_ref).await?);
             body.as_object_mut().map(|o| o.remove("return_run_details"));
             self.call(Method::POST, &path, Some(&body)).await?
         } else {
             reply
         };
-        match reply.status {
-            200 => Ok(Some(super::decode(&Method::POST, &path, reply.body)?)),
-            204 => Ok(None),
+        match (reply.status, before) {
+            (200, _) => Ok(Some(super::decode(&Method::POST, &path, reply.body)?)),
+            (204, Some(before)) => self.find_dispatched_run(workflow, git_ref, &before).await,
+            (204, None) => Ok(None),
             _ => Err(GitHub::status_error(&Method::POST, &path, &reply)),
         }
+    }
+
+    /// The newest `workflow_dispatch` runs of a workflow on a ref.
+    async fn dispatch_runs(&self, workflow: &str, git_ref: &str) -> Result<Vec<ListedRun>, GitHubError> {
+        let path = self.path(&format!(
+            "/actions/workflows/{}/runs?event=workflow_dispatch&branch={}&per_page=20",
+            super::pulls::urlencode(workflow),
+            super::pulls::urlencode(git_ref)
+        ));
+        let runs: RunList = self.expect(Method::GET, &path, None, &[200]).await?;
+        Ok(runs.workflow_runs)
+    }
+
+    /// Without run details (a server that does not know `return_run_details`), find the
+    /// run in the workflow's list: one that was not there before the dispatch (polled a few
+    /// times: a run appears a moment after its dispatch). `None` when it does not show up.
+    async fn find_dispatched_run(
+        &self,
+        workflow: &str,
+        git_ref: &str,
+        before: &[ListedRun],
+    ) -> Result<Option<DispatchedRun>, GitHubError> {
+        for attempt in 0..5 {
+            let found = self
+                .dispatch_runs(workflow, git_ref)
+                .await?
+                .into_iter()
+                .filter(|r| !before.iter().any(|b| b.id == r.id))
+                .max_by_key(|r| r.id);
+            if let Some(r) = found {
+                return Ok(Some(DispatchedRun {
+                    workflow_run_id: r.id,
+                    run_url: r.url,
+                    html_url: r.html_url,
+                }));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500 * (attempt + 1))).await;
+        }
+        Ok(None)
     }
 
     pub async fn repository_dispatch(&self, event_type: &str, payload: &Value) -> Result<(), GitHubError> {

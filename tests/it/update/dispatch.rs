@@ -167,3 +167,37 @@ fn a_bad_api_token_fails_before_anything_is_written() {
     assert!(!err.contains(w.git.token()));
     assert_eq!(w.git.log("config", "main").len(), 1, "no commit");
 }
+
+#[test]
+fn without_run_details_the_run_is_found_in_the_list() {
+    let w = world();
+    // An older GitHub Enterprise Server that does not know `return_run_details`.
+    w.gh.inject(
+        Fault::status(422)
+            .message("Invalid request. \"return_run_details\" is not a permitted key.")
+            .on("POST", "/repos/acme/config/actions/workflows/deploy.yml/dispatches"),
+    );
+    let run = update(&w, "  workflow: deploy.yml\n  inputs: {environment: prod}\n").run(&[
+        "--image",
+        "shop:1.5.0",
+        "--format",
+        "json",
+    ]);
+    run.code(0);
+    let runs = w.gh.runs("acme", "config");
+    assert_eq!(runs.len(), 1);
+    let out = run.json();
+    assert_eq!(out["dispatch"]["run_id"].as_u64(), Some(runs[0].id), "{out}");
+    let posts: Vec<_> =
+        w.gh.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.target.ends_with("/dispatches"))
+            .collect();
+    assert_eq!(posts.len(), 2, "asked again without return_run_details");
+    assert!(posts[1].body.as_ref().unwrap().get("return_run_details").is_none());
+    assert!(
+        w.gh.requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.target.contains("/actions/workflows/deploy.yml/runs?"))
+    );
+}
