@@ -77,6 +77,29 @@ pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let o = overrides(a)?;
     let config = load_config(a, &o)?;
 
+    let cwd = std::env::current_dir()
+        .context("reading the current directory")
+        .map_err(usage)?;
+    let server = repository::server_url(env::var(env::GITHUB_SERVER_URL).as_deref());
+    let repo = repository::locate(
+        config.git.repository.as_deref(),
+        config.github.repository.as_deref(),
+        &server,
+        &cwd,
+    )
+    .map_err(usage)?;
+    let token = env::var(env::GIT_TOKEN)
+        .or_else(|| env::var(env::GITHUB_TOKEN))
+        .map(Secret::new);
+    let api_url = env::var(env::GITHUB_API_URL).unwrap_or_else(|| "https://api.github.com".into());
+    let opts = WriteOptions {
+        dry_run: a.dry_run,
+        git_auth: token.clone().map(GitAuth::token),
+        backoff: None,
+        github: token.map(|t| GitHubOptions::new(&api_url, t)),
+    };
+    let session = update::Session::open(&config, &repo, &opts).map_err(write_failure)?;
+
     let registries: Vec<String> = config.images.iter().map(|i| i.image.registry()).collect();
     let options = super::registry::client_options(&a.registry, &registries)?;
     let client = Client::new(options).map_err(usage)?;
@@ -99,50 +122,32 @@ pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         explain(&config, &resolved, a.explain);
     }
 
-    let cwd = std::env::current_dir()
-        .context("reading the current directory")
-        .map_err(usage)?;
-    let server = repository::server_url(env::var(env::GITHUB_SERVER_URL).as_deref());
-    let repo = repository::locate(
-        config.git.repository.as_deref(),
-        config.github.repository.as_deref(),
-        &server,
-        &cwd,
-    )
-    .map_err(usage)?;
-    let token = env::var(env::GIT_TOKEN)
-        .or_else(|| env::var(env::GITHUB_TOKEN))
-        .map(Secret::new);
-    let api_url = env::var(env::GITHUB_API_URL).unwrap_or_else(|| "https://api.github.com".into());
-    let opts = WriteOptions {
-        dry_run: a.dry_run,
-        git_auth: token.clone().map(GitAuth::token),
-        backoff: None,
-        github: token.map(|t| GitHubOptions::new(&api_url, t)),
-    };
-    let outcome = update::write(&config, &repo, &resolved, &opts).map_err(|e| {
-        let code = if e.is_usage() {
-            Failure::USAGE
-        } else if e.is_edit_failure() {
-            Failure::EDIT
-        } else if e.is_github() {
-            Failure::GITHUB
-        } else {
-            Failure::GIT
-        };
-        // After the commit, something was written: the message names the commit instead.
-        let committed = matches!(e, update::UpdateError::AfterCommit { .. });
-        Failure::new(
-            code,
-            if committed {
-                anyhow!(e)
-            } else {
-                anyhow!(e).context("nothing was written")
-            },
-        )
-    })?;
+    let outcome = session.write(&resolved).map_err(write_failure)?;
     report(a, &outcome, out).map_err(|e| Failure::new(Failure::IO, e))?;
     Ok(0)
+}
+
+/// The exit code and message for a failed write.
+fn write_failure(e: update::UpdateError) -> Failure {
+    let code = if e.is_usage() {
+        Failure::USAGE
+    } else if e.is_edit_failure() {
+        Failure::EDIT
+    } else if e.is_github() {
+        Failure::GITHUB
+    } else {
+        Failure::GIT
+    };
+    // After the commit, something was written: the message names the commit instead.
+    let committed = matches!(e, update::UpdateError::AfterCommit { .. });
+    Failure::new(
+        code,
+        if committed {
+            anyhow!(e)
+        } else {
+            anyhow!(e).context("nothing was written")
+        },
+    )
 }
 
 /// Why each tag was chosen (stderr): one line per image, every candidate with `--explain`.

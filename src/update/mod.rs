@@ -116,58 +116,77 @@ pub fn backoff(base: Duration, attempt: u32) -> Duration {
     Duration::from_millis(millis / 2 + fastrand::u64(0..=millis / 2 + 1))
 }
 
-/// Write the change to the config repo as configured, then open or refresh the pull
-/// request and dispatch.
-pub fn write(
-    config: &Config,
-    repo: &Repository,
-    resolved: &[Resolved],
-    opts: &WriteOptions,
-) -> Result<Outcome, UpdateError> {
-    if opts.git_auth.is_some() {
-        repository::check_token_transport(&repo.url)?;
-    }
-    let wants_github = config.write.mode == Mode::PullRequest
-        || config.write.via == Via::Api
-        || config.dispatch.workflow.is_some()
-        || config.dispatch.event.is_some();
-    let api = match (wants_github, &opts.github, &repo.github) {
-        (false, _, _) => None,
-        (true, Some(gh), Some(name)) => Some(api::Api::new(gh, name)?),
-        // A dry run writes nothing, so it needs no GitHub access.
-        (true, _, _) if opts.dry_run => None,
-        (true, _, _) => {
-            return Err(UpdateError::NeedsGitHub(match (config.write.mode, config.write.via) {
-                (Mode::PullRequest, _) => "write.mode: pull-request",
-                (_, Via::Api) => "write.via: api",
-                _ => "dispatch",
-            }));
+/// A run's access to the config repo, checked before anything is resolved: the token may
+/// travel to the repository's URL, and GitHub is reachable with it when the configuration
+/// needs GitHub (pull requests, API commits, dispatch). A wrong token fails here, before
+/// the registry is asked and before any commit.
+pub struct Session<'a> {
+    config: &'a Config,
+    repo: &'a Repository,
+    opts: &'a WriteOptions,
+    api: Option<api::Api>,
+}
+
+impl<'a> Session<'a> {
+    pub fn open(config: &'a Config, repo: &'a Repository, opts: &'a WriteOptions) -> Result<Session<'a>, UpdateError> {
+        if opts.git_auth.is_some() {
+            repository::check_token_transport(&repo.url)?;
         }
-    };
-    if let (Some(api), false) = (&api, opts.dry_run) {
-        api.block(api.gh.repository())?;
-    }
-    let mut outcome = attempt::run(config, repo, resolved, opts, api.as_ref())?;
-    if opts.dry_run || !outcome.changed {
-        return Ok(outcome);
-    }
-    let commit = outcome.commit.clone().unwrap_or_default();
-    let after = |what: &'static str| {
-        let commit = commit.clone();
-        move |e: UpdateError| UpdateError::AfterCommit {
-            what,
-            commit,
-            source: Box::new(e),
+        let wants_github = config.write.mode == Mode::PullRequest
+            || config.write.via == Via::Api
+            || config.dispatch.workflow.is_some()
+            || config.dispatch.event.is_some();
+        let api = match (wants_github, &opts.github, &repo.github) {
+            (false, _, _) => None,
+            (true, Some(gh), Some(name)) => Some(api::Api::new(gh, name)?),
+            // A dry run writes nothing, so it needs no GitHub access.
+            (true, _, _) if opts.dry_run => None,
+            (true, _, _) => {
+                return Err(UpdateError::NeedsGitHub(match (config.write.mode, config.write.via) {
+                    (Mode::PullRequest, _) => "write.mode: pull-request",
+                    (_, Via::Api) => "write.via: api",
+                    _ => "dispatch",
+                }));
+            }
+        };
+        if let (Some(api), false) = (&api, opts.dry_run) {
+            api.block(api.gh.repository())?;
         }
-    };
-    if let (Mode::PullRequest, Some(api)) = (config.write.mode, &api) {
-        outcome.pull_request =
-            Some(pull_request::ensure(api, config, &outcome).map_err(after("opening the pull request"))?);
+        Ok(Session {
+            config,
+            repo,
+            opts,
+            api,
+        })
     }
-    if let Some(api) = &api
-        && !outcome.unchanged
-    {
-        outcome.dispatch = dispatch::send(api, config, &outcome).map_err(after("dispatching"))?;
+
+    /// Write the change to the config repo as configured, then open or refresh the pull
+    /// request and dispatch.
+    pub fn write(&self, resolved: &[Resolved]) -> Result<Outcome, UpdateError> {
+        let (config, opts) = (self.config, self.opts);
+        let api = self.api.as_ref();
+        let mut outcome = attempt::run(config, self.repo, resolved, opts, api)?;
+        if opts.dry_run || !outcome.changed {
+            return Ok(outcome);
+        }
+        let commit = outcome.commit.clone().unwrap_or_default();
+        let after = |what: &'static str| {
+            let commit = commit.clone();
+            move |e: UpdateError| UpdateError::AfterCommit {
+                what,
+                commit,
+                source: Box::new(e),
+            }
+        };
+        if let (Mode::PullRequest, Some(api)) = (config.write.mode, api) {
+            outcome.pull_request =
+                Some(pull_request::ensure(api, config, &outcome).map_err(after("opening the pull request"))?);
+        }
+        if let Some(api) = api
+            && !outcome.unchanged
+        {
+            outcome.dispatch = dispatch::send(api, config, &outcome).map_err(after("dispatching"))?;
+        }
+        Ok(outcome)
     }
-    Ok(outcome)
 }
