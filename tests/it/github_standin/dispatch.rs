@@ -11,6 +11,10 @@
 //! 8. the body is JSON (400 "Problems parsing JSON") of the operation's shape (422);
 //! 9. the operation itself.
 //!
+//! A repository linked to a bare git repository (`state/link.rs`) is first brought up to date
+//! from it, before step 2 (so a fault's concurrent push builds on the real tip), and receives
+//! the objects the request made after step 9; when that fails the answer is a 500 saying why.
+//!
 //! Every answer gets the rate-limit headers, `x-github-api-version-selected` and a request id,
 //! and is logged (with the token redacted) for [`super::GitHubStandIn::requests`].
 
@@ -21,7 +25,7 @@ use super::faults::FaultKind;
 use super::handle::{Shared, seed_person};
 use super::routes;
 use super::shape;
-use super::state::State;
+use super::state::{Repo, State};
 use super::wire::{DOCS, LoggedRequest, Reply, Req};
 
 /// The API versions GitHub serves; the first is the default.
@@ -33,9 +37,18 @@ pub fn handle(shared: &Shared, req: Req) -> Reply {
     let st = &mut *guard;
     let found = routes::find(&req.method, &req.path);
     let route = found.as_ref().map(|(r, _)| *r);
-    let (mut reply, fault) = answer(shared, st, &req, found);
+    // A linked repository: the bare repository first, for everything that follows (a fault's
+    // concurrent push included); the objects the request made into it last.
+    let (mut reply, fault) = match on_repo(st, &req.path, |r| r.sync().map(drop)) {
+        Ok(()) => answer(shared, st, &req, found),
+        Err(e) => (Reply::internal(&e), false),
+    };
+    if let Err(e) = on_repo(st, &req.path, Repo::flush) {
+        reply = Reply::internal(&e);
+    }
     if let Some(route) = route
         && !fault
+        && !reply.internal
         && !route.allows(reply.status)
     {
         // A bug in the stand-in: make it loud rather than let a test pass on an answer GitHub
@@ -120,8 +133,10 @@ fn answer(
             st.rate.take();
             return (reply, true);
         }
-        if let FaultKind::AdvanceBranch { branch, files } = &fault.kind {
-            advance_from_path(st, &req.path, branch, files);
+        if let FaultKind::AdvanceBranch { branch, files } = &fault.kind
+            && let Err(e) = advance_from_path(st, &req.path, branch, files)
+        {
+            return (Reply::internal(&e), false);
         }
     }
 
@@ -226,16 +241,28 @@ fn accepts_json(accept: &str) -> bool {
     })
 }
 
-/// The [`FaultKind::AdvanceBranch`] action on the repository a request path names.
-fn advance_from_path(st: &mut State, path: &str, branch: &str, files: &[(String, Vec<u8>)]) {
+/// The repository a request path names (`/repos/{owner}/{repo}/...`), if the stand-in has it.
+fn repo_of_path<'a>(st: &'a mut State, path: &str) -> Option<&'a mut Repo> {
     let mut segs = path.trim_start_matches('/').split('/');
     let (Some("repos"), Some(owner), Some(name)) = (segs.next(), segs.next(), segs.next()) else {
-        return;
+        return None;
     };
+    st.repo_mut(owner, name)
+}
+
+/// `f` on the repository `path` names, if any.
+fn on_repo(st: &mut State, path: &str, f: impl FnOnce(&mut Repo) -> Result<(), String>) -> Result<(), String> {
+    repo_of_path(st, path).map_or(Ok(()), f)
+}
+
+/// The [`FaultKind::AdvanceBranch`] action on the repository a request path names.
+fn advance_from_path(st: &mut State, path: &str, branch: &str, files: &[(String, Vec<u8>)]) -> Result<(), String> {
     let time = st.counters.now();
-    let Some(repo) = st.repo_mut(owner, name) else {
-        return;
+    let Some(repo) = repo_of_path(st, path) else {
+        return Ok(());
     };
     let changes: Vec<(String, Option<Vec<u8>>)> = files.iter().map(|(p, b)| (p.clone(), Some(b.clone()))).collect();
-    repo.commit_files(branch, &changes, "Concurrent change", &seed_person(time));
+    repo.commit_files(branch, &changes, "Concurrent change", &seed_person(time))
+        .map(drop)
+        .map_err(|e| format!("the concurrent push to {branch}: {e}"))
 }

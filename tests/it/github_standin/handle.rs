@@ -4,6 +4,7 @@
 //! [`GitHubStandIn::advance_branch`] plays a concurrent writer).
 
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::faults::Fault;
@@ -118,13 +119,18 @@ impl GitHubStandIn {
         self.shared.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// `f` on a repository; a linked one is synced from its bare repository first and gets
+    /// the objects `f` made after.
     fn with_repo<T>(&self, owner: &str, repo: &str, f: impl FnOnce(&mut Repo, &mut super::state::Counters) -> T) -> T {
         let mut st = self.state();
         let State { repos, counters, .. } = &mut *st;
         let r = repos
             .get_mut(&repo_key(owner, repo))
             .unwrap_or_else(|| panic!("no repository {owner}/{repo} in the stand-in: add_repo it first"));
-        f(r, counters)
+        r.sync().unwrap_or_else(|e| panic!("{e}"));
+        let out = f(r, counters);
+        r.flush().unwrap_or_else(|e| panic!("{e}"));
+        out
     }
 
     // Seeding.
@@ -135,25 +141,32 @@ impl GitHubStandIn {
         let mut st = self.state();
         let id = st.counters.id();
         let now = st.counters.now();
-        let r = Repo {
-            id,
-            owner: owner.into(),
-            name: repo.into(),
-            default_branch: default_branch.into(),
-            odb: Default::default(),
-            refs: BTreeMap::new(),
-            pulls: Vec::new(),
-            labels: Vec::new(),
-            collaborators: [owner.to_string()].into(),
-            teams: Default::default(),
-            workflows: Vec::new(),
-            runs: Vec::new(),
-            repository_dispatches: Vec::new(),
-            last_number: 0,
-            created_at: now,
-            pushed_at: now,
-        };
-        st.repos.insert(repo_key(owner, repo), r);
+        st.repos
+            .insert(repo_key(owner, repo), Repo::new(id, owner, repo, default_branch, now));
+    }
+
+    /// Make repository `owner/repo` (added, no commits yet) and the bare git repository
+    /// `git_dir` one repository, as GitHub is one repository behind git and the API: for a
+    /// test that reads over git (a [`crate::testenv::GitServer`]'s `git_dir(name)`) and writes
+    /// through the API, as `tagbump update --via api` does. The bare repository's HEAD becomes
+    /// the default branch. From then on its branches are the truth: every request, and every
+    /// method here, first imports what was pushed or seeded there (same SHAs); the objects the
+    /// API or [`GitHubStandIn::seed_commit`] make are written there, and refs move there by
+    /// compare-and-swap (`git update-ref NAME NEW OLD`), so a push that lands between a
+    /// request's check and its write makes the update fail as on GitHub instead of undoing the
+    /// push. See `state/link.rs`. Panics, saying why, when the repository cannot be linked.
+    pub fn link_bare_repo(&self, owner: &str, repo: &str, git_dir: &Path) {
+        let mut st = self.state();
+        let r = st.repo_mut(owner, repo).unwrap_or_else(|| {
+            panic!("link_bare_repo: no repository {owner}/{repo} in the stand-in: add_repo it first")
+        });
+        assert!(
+            r.is_empty() && r.link.is_none(),
+            "link_bare_repo: {owner}/{repo} already has commits or a link; link it right after add_repo \
+             (and seed it through the git server, or with seed_commit after linking)"
+        );
+        r.link(git_dir)
+            .unwrap_or_else(|e| panic!("link_bare_repo {owner}/{repo} to {}: {e}", git_dir.display()));
     }
 
     /// Push a commit that writes `files` to `branch` (created from the default branch, or as
@@ -165,6 +178,7 @@ impl GitHubStandIn {
             .collect();
         self.with_repo(owner, repo, |r, c| {
             r.commit_files(branch, &changes, "Seed", &seed_person(c.now()))
+                .unwrap_or_else(|e| panic!("seed_commit on {owner}/{repo} {branch}: {e}"))
         })
     }
 
@@ -173,6 +187,7 @@ impl GitHubStandIn {
         let changes: Vec<(String, Option<Vec<u8>>)> = paths.iter().map(|p| (p.to_string(), None)).collect();
         self.with_repo(owner, repo, |r, c| {
             r.commit_files(branch, &changes, "Seed: delete", &seed_person(c.now()))
+                .unwrap_or_else(|e| panic!("seed_delete on {owner}/{repo} {branch}: {e}"))
         })
     }
 
@@ -287,8 +302,10 @@ impl GitHubStandIn {
 
     /// The tip of a branch.
     pub fn branch(&self, owner: &str, repo: &str, branch: &str) -> Option<String> {
-        let st = self.state();
-        st.repo(owner, repo)?.branch(branch).map(str::to_string)
+        let mut st = self.state();
+        let r = st.repo_mut(owner, repo)?;
+        r.sync().unwrap_or_else(|e| panic!("{e}"));
+        r.branch(branch).map(str::to_string)
     }
 
     /// Every ref (`refs/heads/main` → SHA).

@@ -47,6 +47,9 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Option<Value>,
+    /// The stand-in itself failed (its linked repository): a 500 no route declares, which
+    /// `dispatch` lets through with its message instead of calling it a route bug.
+    pub internal: bool,
 }
 
 impl Reply {
@@ -55,6 +58,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: Some(body),
+            internal: false,
         }
     }
 
@@ -64,6 +68,7 @@ impl Reply {
             status,
             headers: Vec::new(),
             body: None,
+            internal: false,
         }
     }
 
@@ -73,6 +78,13 @@ impl Reply {
             status,
             json!({"message": message, "documentation_url": docs, "status": status.to_string()}),
         )
+    }
+
+    /// A 500 for a failure of the stand-in itself, `message` saying what failed.
+    pub fn internal(message: &str) -> Reply {
+        let mut reply = Reply::error(500, &format!("stand-in: {message}"), DOCS);
+        reply.internal = true;
+        reply
     }
 
     pub fn not_found(docs: &str) -> Reply {

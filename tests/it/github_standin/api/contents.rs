@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::super::state::Repo;
 use super::super::state::git::{Entry, Person};
+use super::super::state::link::RefError;
 use super::super::wire::{Reply, field_error};
 use super::{Answer, Ctx, render};
 
@@ -170,7 +171,17 @@ pub fn put(ctx: &mut Ctx) -> Answer {
     };
     let (repo, _) = ctx.parts();
     let changes = [(path.clone(), Some(bytes))];
-    let sha = repo.commit_files_as(&branch, &changes, &message, author, committer, sign);
+    let sha = match repo.commit_files_as(&branch, &changes, &message, author, committer, sign) {
+        Ok(sha) => sha,
+        // A push to a linked repository landed meanwhile: GitHub relays git's refusal.
+        Err(RefError::Moved { actual }) => {
+            let actual = actual.unwrap_or_else(|| "0".repeat(40));
+            let expected = tip.unwrap_or_else(|| "0".repeat(40));
+            let message = format!("is at {actual} but expected {expected}");
+            return Err(Reply::error(409, &message, ctx.docs()));
+        }
+        Err(RefError::Link(e)) => return Err(Reply::internal(&e)),
+    };
     let repo = ctx.repo();
     let c = repo.odb.commit(&sha).expect("just committed");
     let entry = lookup(repo, &c.tree, &path).expect("just written");

@@ -3,14 +3,18 @@
 //! signature → fast-forward ref update), so the rules that make that flow safe are GitHub's
 //! own: objects must exist, a ref update without `force` must be a fast-forward ("Update is
 //! not a fast forward" otherwise), a ref can be created only once ("Reference already exists"),
-//! and a repository without commits answers 409 "Git Repository is empty.".
+//! and a repository without commits answers 409 "Git Repository is empty.". Refs move by
+//! compare-and-swap (`Repo::swap_ref`), which matters in a repository linked to a bare git
+//! repository, where a push can land while a request is handled.
 
 use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
+use super::super::state::Repo;
 use super::super::state::git::{Leaf, Person, is_sha};
+use super::super::state::link::RefError;
 use super::super::wire::{Reply, field_error};
 use super::{Answer, Ctx, render};
 
@@ -41,7 +45,15 @@ pub fn create_ref(ctx: &mut Ctx) -> Answer {
         return Err(ctx.unprocessable("Reference already exists"));
     }
     let (repo, _) = ctx.parts();
-    repo.refs.insert(name.clone(), sha.clone());
+    match repo.swap_ref(&name, &sha, None) {
+        Ok(()) => {}
+        // Pushed over git since this request looked (a linked repository).
+        Err(RefError::Moved { actual }) => {
+            look_again(repo, &name, actual)?;
+            return Err(ctx.unprocessable("Reference already exists"));
+        }
+        Err(RefError::Link(e)) => return Err(Reply::internal(&e)),
+    }
     let body = render::git_ref(ctx.base, ctx.repo(), &name, &sha);
     let location = body["url"].as_str().unwrap_or_default().to_string();
     Ok(Reply::json(201, body).header("location", location))
@@ -52,19 +64,40 @@ pub fn update_ref(ctx: &mut Ctx) -> Answer {
     let name = full_ref(ctx.param("ref"));
     let sha = ctx.str_field("sha").unwrap_or_default().to_string();
     let force = ctx.bool_field("force").unwrap_or(false);
-    let Some(old) = ctx.repo().refs.get(&name).cloned() else {
-        return Err(ctx.unprocessable("Reference does not exist"));
-    };
-    if ctx.repo().odb.commit(&sha).is_none() {
-        return Err(ctx.unprocessable("Object does not exist"));
+    // In a linked repository a push can land between these checks and the write, which then
+    // loses its compare-and-swap: the checks run again against the tip the push left.
+    loop {
+        let Some(old) = ctx.repo().refs.get(&name).cloned() else {
+            return Err(ctx.unprocessable("Reference does not exist"));
+        };
+        if ctx.repo().odb.commit(&sha).is_none() {
+            return Err(ctx.unprocessable("Object does not exist"));
+        }
+        if !force && !ctx.repo().odb.is_ancestor(&old, &sha) {
+            return Err(ctx.unprocessable("Update is not a fast forward"));
+        }
+        let (repo, counters) = ctx.parts();
+        match repo.swap_ref(&name, &sha, Some(&old)) {
+            Ok(()) => {
+                repo.pushed_at = counters.now();
+                break;
+            }
+            Err(RefError::Moved { actual }) => look_again(repo, &name, actual)?,
+            Err(RefError::Link(e)) => return Err(Reply::internal(&e)),
+        }
     }
-    if !force && !ctx.repo().odb.is_ancestor(&old, &sha) {
-        return Err(ctx.unprocessable("Update is not a fast forward"));
-    }
-    let (repo, counters) = ctx.parts();
-    repo.refs.insert(name.clone(), sha.clone());
-    repo.pushed_at = counters.now();
     Ok(Reply::json(200, render::git_ref(ctx.base, ctx.repo(), &name, &sha)))
+}
+
+/// After a lost compare-and-swap on ref `name`, which is now at `actual`: import what moved
+/// and take the ref where it is (a ref outside `refs/heads/` is not mirrored by a sync).
+fn look_again(repo: &mut Repo, name: &str, actual: Option<String>) -> Result<(), Reply> {
+    repo.sync().map_err(|e| Reply::internal(&e))?;
+    match actual {
+        Some(sha) => repo.refs.insert(name.to_string(), sha),
+        None => repo.refs.remove(name),
+    };
+    Ok(())
 }
 
 pub fn create_blob(ctx: &mut Ctx) -> Answer {

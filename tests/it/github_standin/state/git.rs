@@ -76,9 +76,12 @@ pub struct Leaf {
 #[derive(Clone, Debug, Default)]
 pub struct Odb {
     objects: HashMap<String, Object>,
+    /// Objects the stand-in made since [`Odb::take_fresh`] last ran, oldest first: what a
+    /// linked repository still has to receive.
+    fresh: Vec<String>,
 }
 
-fn hash(kind: &str, data: &[u8]) -> String {
+pub fn hash(kind: &str, data: &[u8]) -> String {
     let mut h = Sha1::new();
     h.update(format!("{kind} {}\0", data.len()).as_bytes());
     h.update(data);
@@ -120,7 +123,7 @@ fn person_line(p: &Person) -> String {
 }
 
 /// The placeholder GitHub signature of commits the stand-in "signs".
-fn placeholder_signature(payload: &str) -> String {
+pub fn placeholder_signature(payload: &str) -> String {
     format!(
         "-----BEGIN PGP SIGNATURE-----\n\nstand-in signature over {}\n-----END PGP SIGNATURE-----\n",
         hash("payload", payload.as_bytes())
@@ -153,15 +156,43 @@ impl Odb {
         }
     }
 
+    /// Store an object the stand-in made.
+    fn put(&mut self, sha: &str, object: Object) {
+        if self.objects.insert(sha.to_string(), object).is_none() {
+            self.fresh.push(sha.to_string());
+        }
+    }
+
+    /// The objects made since the last call, oldest first.
+    pub fn take_fresh(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.fresh)
+    }
+
+    /// Store an object read from real git under git's SHA for it. Fails when the stand-in's
+    /// encoding of `object` would not reproduce that SHA (it keeps trees as entries and
+    /// re-encodes them, so a tree git wrote in a form the stand-in does not write cannot be
+    /// mirrored).
+    pub fn import(&mut self, sha: &str, object: Object) -> Result<(), String> {
+        let (kind, bytes) = encode(&object);
+        let ours = hash(kind, &bytes);
+        if ours != sha {
+            return Err(format!(
+                "{kind} {sha} re-encodes as {ours}; the stand-in cannot mirror it"
+            ));
+        }
+        self.objects.insert(sha.to_string(), object);
+        Ok(())
+    }
+
     pub fn put_blob(&mut self, data: Vec<u8>) -> String {
         let sha = hash("blob", &data);
-        self.objects.insert(sha.clone(), Object::Blob(data));
+        self.put(&sha, Object::Blob(data));
         sha
     }
 
     pub fn put_tree(&mut self, mut entries: Vec<Entry>) -> String {
         let sha = hash("tree", &tree_bytes(&mut entries));
-        self.objects.insert(sha.clone(), Object::Tree(entries));
+        self.put(&sha, Object::Tree(entries));
         sha
     }
 
@@ -209,7 +240,7 @@ impl Odb {
             payload,
             object: text,
         };
-        self.objects.insert(sha.clone(), Object::Commit(Box::new(commit)));
+        self.put(&sha, Object::Commit(Box::new(commit)));
         sha
     }
 
@@ -289,10 +320,15 @@ impl Odb {
     /// The raw object bytes git would store for `sha` (without the `kind len\0` header), and its
     /// kind: for handing objects to real git in tests.
     pub fn raw(&self, sha: &str) -> Option<(&'static str, Vec<u8>)> {
-        Some(match self.objects.get(sha)? {
-            Object::Blob(b) => ("blob", b.clone()),
-            Object::Tree(t) => ("tree", tree_bytes(&mut t.clone())),
-            Object::Commit(c) => ("commit", c.object.clone().into_bytes()),
-        })
+        self.objects.get(sha).map(encode)
+    }
+}
+
+/// An object's kind and the bytes git stores for it (without the `kind len\0` header).
+fn encode(object: &Object) -> (&'static str, Vec<u8>) {
+    match object {
+        Object::Blob(b) => ("blob", b.clone()),
+        Object::Tree(t) => ("tree", tree_bytes(&mut t.clone())),
+        Object::Commit(c) => ("commit", c.object.clone().into_bytes()),
     }
 }

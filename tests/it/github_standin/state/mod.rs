@@ -9,12 +9,15 @@
 
 pub mod actions;
 pub mod git;
+pub mod link;
+pub mod parse;
 pub mod pulls;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use self::actions::{RepositoryDispatch, Run, Workflow};
 use self::git::{Leaf, Odb, Person};
+use self::link::{Link, RefError};
 use self::pulls::{Label, Pull};
 use super::faults::Fault;
 use super::ratelimit::RateLimit;
@@ -69,9 +72,34 @@ pub struct Repo {
     pub last_number: u64,
     pub created_at: i64,
     pub pushed_at: i64,
+    /// The bare git repository this one is (see `link.rs`); `None`: the stand-in alone holds it.
+    pub link: Option<Link>,
 }
 
 impl Repo {
+    /// An empty repository (no commits yet) whose owner is a collaborator.
+    pub fn new(id: u64, owner: &str, name: &str, default_branch: &str, now: i64) -> Repo {
+        Repo {
+            id,
+            owner: owner.into(),
+            name: name.into(),
+            default_branch: default_branch.into(),
+            odb: Odb::default(),
+            refs: BTreeMap::new(),
+            pulls: Vec::new(),
+            labels: Vec::new(),
+            collaborators: [owner.to_string()].into(),
+            teams: BTreeSet::new(),
+            workflows: Vec::new(),
+            runs: Vec::new(),
+            repository_dispatches: Vec::new(),
+            last_number: 0,
+            created_at: now,
+            pushed_at: now,
+            link: None,
+        }
+    }
+
     pub fn full_name(&self) -> String {
         format!("{}/{}", self.owner, self.name)
     }
@@ -110,14 +138,15 @@ impl Repo {
 
     /// Commit `changes` (path → new bytes, or `None` to delete) on top of branch `branch` and
     /// move the branch, as a push would. A missing branch starts at the default branch's tip
-    /// (or as a root commit in an empty repository). Returns the new commit's SHA.
+    /// (or as a root commit in an empty repository). Returns the new commit's SHA; fails only
+    /// in a linked repository: the branch moved there since the last sync, or git failed.
     pub fn commit_files(
         &mut self,
         branch: &str,
         changes: &[(String, Option<Vec<u8>>)],
         message: &str,
         who: &Person,
-    ) -> String {
+    ) -> Result<String, RefError> {
         self.commit_files_as(branch, changes, message, who.clone(), who.clone(), false)
     }
 
@@ -131,11 +160,11 @@ impl Repo {
         author: Person,
         committer: Person,
         sign: bool,
-    ) -> String {
-        let parent = self
-            .branch(branch)
-            .or_else(|| self.branch(&self.default_branch))
-            .map(str::to_string);
+    ) -> Result<String, RefError> {
+        let tip = self.branch(branch).map(str::to_string);
+        let parent = tip
+            .clone()
+            .or_else(|| self.branch(&self.default_branch).map(str::to_string));
         let mut leaves: BTreeMap<String, Leaf> = match &parent {
             Some(p) => {
                 let tree = self.odb.commit(p).expect("a branch points at a commit").tree.clone();
@@ -161,9 +190,9 @@ impl Repo {
         let sha = self
             .odb
             .put_commit(&tree, &parents, author, committer, message, None, sign);
-        self.refs.insert(format!("refs/heads/{branch}"), sha.clone());
+        self.swap_ref(&format!("refs/heads/{branch}"), &sha, tip.as_deref())?;
         self.pushed_at = time;
-        sha
+        Ok(sha)
     }
 }
 

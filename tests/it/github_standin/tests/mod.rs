@@ -7,6 +7,7 @@ mod actions;
 mod contents;
 mod faults;
 mod git;
+mod linked;
 mod pulls;
 mod requests;
 
