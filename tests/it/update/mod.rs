@@ -7,6 +7,7 @@
 //! byte, the commits, the branches.
 
 mod dispatch;
+mod pull_request;
 mod push;
 mod race;
 
