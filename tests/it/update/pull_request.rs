@@ -207,7 +207,7 @@ fn api_pull_request_mode_creates_the_work_branch_by_api() {
     let w = world();
     let run = update(
         &w,
-        &format!("{PR}").replace(
+        &PR.replace(
             "write:\n  mode: pull-request\n",
             "write:\n  mode: pull-request\n  via: api\n",
         ),
