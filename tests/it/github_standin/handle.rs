@@ -27,6 +27,9 @@ pub struct StandInOptions {
     /// The primary rate limit per hour (GitHub: 1,000 for `GITHUB_TOKEN`, 5,000 and up for
     /// other tokens).
     pub rate_limit: u32,
+    /// Where the API lives under the server: `""` like api.github.com, `"/api/v3"` like
+    /// GitHub Enterprise Server. Requests outside it get 404.
+    pub api_prefix: String,
 }
 
 impl Default for StandInOptions {
@@ -35,6 +38,7 @@ impl Default for StandInOptions {
             token: "ghs_test".into(),
             login: "github-actions[bot]".into(),
             rate_limit: 5000,
+            api_prefix: String::new(),
         }
     }
 }
@@ -43,8 +47,10 @@ impl Default for StandInOptions {
 pub struct Shared {
     pub state: Mutex<State>,
     pub options: StandInOptions,
-    /// `http://127.0.0.1:PORT`: the API base URL, and the base of `html_url`s.
+    /// `http://127.0.0.1:PORT`: the base of `html_url`s (and of API `url`s).
     pub base_url: String,
+    /// `base_url` + the API prefix: what clients put in `GITHUB_API_URL`.
+    pub api_url: String,
 }
 
 /// The author and committer of seeded commits.
@@ -93,10 +99,12 @@ impl GitHubStandIn {
     pub fn start(options: StandInOptions) -> GitHubStandIn {
         let listener = server::bind();
         let base_url = format!("http://{}", server::addr(&listener));
+        let api_url = format!("{base_url}{}", options.api_prefix);
         let shared = Arc::new(Shared {
             state: Mutex::new(State::new(RateLimit::new(options.rate_limit, 3600))),
             options,
             base_url,
+            api_url,
         });
         let server = Server::start(listener, shared.clone());
         GitHubStandIn {
@@ -105,8 +113,13 @@ impl GitHubStandIn {
         }
     }
 
-    /// The API base URL, for `GITHUB_API_URL` (no trailing slash).
+    /// The API base URL, for `GITHUB_API_URL` (no trailing slash; with the API prefix).
     pub fn url(&self) -> &str {
+        &self.shared.api_url
+    }
+
+    /// The web base URL (`html_url`s start with it).
+    pub fn web_url(&self) -> &str {
         &self.shared.base_url
     }
 

@@ -99,7 +99,12 @@ async fn serve(
     };
     let req = Req {
         method: parts.method.as_str().to_string(),
-        path: parts.uri.path().to_string(),
+        // Under an API prefix (GitHub Enterprise Server's `/api/v3`), the routes start
+        // after it; a request outside it matches no route.
+        path: match parts.uri.path().strip_prefix(shared.options.api_prefix.as_str()) {
+            Some(rest) if rest.starts_with('/') => rest.to_string(),
+            _ => format!("/outside-the-api{}", parts.uri.path()),
+        },
         query: parts.uri.query().unwrap_or("").to_string(),
         headers: parts
             .headers

@@ -69,7 +69,7 @@ fn workflow_dispatch_reports_the_run_and_repository_dispatch_lists_the_bumps() {
     assert_eq!(out["dispatch"]["run_id"].as_u64(), Some(runs[0].id));
     let url = out["dispatch"]["run_url"].as_str().unwrap();
     assert!(
-        url.starts_with(w.gh.url()) && url.ends_with(&format!("/acme/config/actions/runs/{}", runs[0].id)),
+        url.starts_with(w.gh.web_url()) && url.ends_with(&format!("/acme/config/actions/runs/{}", runs[0].id)),
         "{url}"
     );
     let events = w.gh.repository_dispatches("acme", "config");
@@ -200,4 +200,30 @@ fn without_run_details_the_run_is_found_in_the_list() {
             .iter()
             .any(|r| r.method == "GET" && r.target.contains("/actions/workflows/deploy.yml/runs?"))
     );
+}
+
+#[test]
+fn github_enterprise_server_api_prefix_is_kept() {
+    let git = GitServer::start(GitOptions::default());
+    git.create_repo("config");
+    git.seed(
+        "config",
+        "main",
+        &[("apps/shop.yaml", "image: ghcr.io/acme/shop:1.4.0\n")],
+        "initial",
+    );
+    let gh = GitHubStandIn::start(StandInOptions {
+        token: git.token().to_string(),
+        api_prefix: "/api/v3".into(),
+        ..StandInOptions::default()
+    });
+    gh.add_repo("acme", "config", "main");
+    gh.seed_commit("acme", "config", "main", &[("x", "y")]);
+    gh.add_workflow("acme", "config", "deploy.yml");
+    assert!(gh.url().ends_with("/api/v3"));
+    let w = World { git, gh };
+    let run = update(&w, "  workflow: deploy.yml\n").run(&["--image", "shop:1.5.0"]);
+    run.code(0);
+    assert_eq!(w.gh.runs("acme", "config").len(), 1);
+    assert!(w.gh.requests().iter().all(|r| r.status < 400), "{:?}", w.gh.requests());
 }
