@@ -233,3 +233,16 @@ fn api_pull_request_mode_creates_the_work_branch_by_api() {
     assert_eq!(again.json()["pull_request"]["action"], "unchanged");
     assert_eq!(w.git.head("config", "tagbump/shop").unwrap(), work);
 }
+
+#[test]
+fn api_409_on_the_ref_update_is_retried_and_a_5xx_too() {
+    let w = world();
+    w.gh.inject(Fault::status(409).on("PATCH", "/repos/acme/config/git/refs/heads/main"));
+    w.gh.inject(Fault::status(502).on("POST", "/repos/acme/config/git/trees"));
+    let run = update(&w, "write:\n  via: api\n").run(&["--image", "shop:1.5.0", "--format", "json"]);
+    run.code(0);
+    assert_eq!(run.json()["attempts"].as_u64(), Some(2), "the 409 cost one attempt");
+    assert_eq!(w.gh.pending_faults(), 0);
+    assert_eq!(w.git.read_file("config", "main", SHOP).unwrap(), shop("1.5.0"));
+    assert_eq!(w.git.log("config", "main").len(), 2, "one commit, not two");
+}
