@@ -14,6 +14,7 @@
 //! - [`resolve`]: registry + policy = the reference to deploy;
 //! - [`cli`]: the command-line surface (clap types live only there).
 
+pub mod action;
 pub mod bump;
 pub mod cli;
 pub mod config;

@@ -13,6 +13,13 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Parse arguments built by the program itself (the Action's inputs), the error as text.
+    pub fn try_parse_from_args(argv: &[String]) -> Result<Command, String> {
+        Cli::try_parse_from(argv).map(|c| c.command).map_err(|e| e.to_string())
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Write image tags and digests into every matching field under the given paths.
@@ -22,6 +29,9 @@ pub enum Command {
     /// Resolve the images, edit the config repo, and write the change back as one commit
     /// (push, pull request or GitHub API commit); then optionally dispatch a workflow.
     Update(Box<UpdateArgs>),
+    /// Run as a GitHub Action step: read the `INPUT_*` variables, run `update`, write the
+    /// step's outputs and summary (what action.yml runs).
+    Action,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

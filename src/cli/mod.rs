@@ -34,7 +34,7 @@ pub use args::{Cli, Command, OutputFormat, RegistryArgs, ResolveArgs, SetArgs, U
 pub use exit::Failure;
 pub use resolve::run_resolve;
 pub use set::{SetOutcome, run_set};
-pub use update::run_update;
+pub use update::{UpdateEnv, report as report_update, run_update, update_outcome};
 
 /// Parse the process arguments, run, print errors with their causes, return the exit code.
 pub fn main() -> ExitCode {
@@ -45,6 +45,7 @@ pub fn main() -> ExitCode {
         Command::Set(a) => run_set(&a, &mut out).map(|o| o.exit_code(a.check)),
         Command::Resolve(a) => run_resolve(&a, &mut out),
         Command::Update(a) => run_update(&a, &mut out),
+        Command::Action => Ok(crate::action::run(&std::env::vars().collect(), &mut out)),
     };
     let _ = out.flush();
     match result {

@@ -18,7 +18,23 @@ use crate::registry::secret::Secret;
 /// The client options for commands that reach `registries` (canonical hosts of the images
 /// on the command line, which explicit credentials apply to).
 pub fn client_options(args: &RegistryArgs, registries: &[String]) -> Result<ClientOptions, Failure> {
-    let explicit = explicit_credential(args)?;
+    client_options_with(args, registries, None)
+}
+
+/// [`client_options`] with the password given (the Action's input) instead of read from
+/// the environment or stdin.
+pub fn client_options_with(
+    args: &RegistryArgs,
+    registries: &[String],
+    password: Option<&Secret>,
+) -> Result<ClientOptions, Failure> {
+    let explicit = match (&args.registry_username, password) {
+        (Some(username), Some(p)) => Some(Credential::Basic {
+            username: username.clone(),
+            password: p.clone(),
+        }),
+        _ => explicit_credential(args)?,
+    };
     let mut hosts: Vec<&String> = registries.iter().collect();
     hosts.sort();
     hosts.dedup();

@@ -73,14 +73,54 @@ pub fn load_config(a: &UpdateArgs, o: &Overrides) -> Result<Config, Failure> {
     .map_err(usage)
 }
 
+/// What `update` takes from its environment: secrets and GitHub's URLs. The CLI reads
+/// them from the process environment; the Action from its inputs.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateEnv {
+    /// For git over HTTPS and the GitHub API.
+    pub token: Option<Secret>,
+    /// `GITHUB_API_URL` (default `https://api.github.com`).
+    pub api_url: Option<String>,
+    /// `GITHUB_SERVER_URL` (default `https://github.com`).
+    pub server_url: Option<String>,
+    /// The password for `--registry-username` (else read as the CLI does).
+    pub registry_password: Option<Secret>,
+    /// Where relative paths and the config file are found.
+    pub cwd: Option<std::path::PathBuf>,
+}
+
+impl UpdateEnv {
+    pub fn from_process() -> UpdateEnv {
+        UpdateEnv {
+            token: env::var(env::GIT_TOKEN)
+                .or_else(|| env::var(env::GITHUB_TOKEN))
+                .map(Secret::new),
+            api_url: env::var(env::GITHUB_API_URL),
+            server_url: env::var(env::GITHUB_SERVER_URL),
+            registry_password: None,
+            cwd: None,
+        }
+    }
+}
+
 pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
+    let outcome = update_outcome(a, &UpdateEnv::from_process())?;
+    report(a, &outcome, out).map_err(|e| Failure::new(Failure::IO, e))?;
+    Ok(0)
+}
+
+/// The whole update, returning what it did.
+pub fn update_outcome(a: &UpdateArgs, environment: &UpdateEnv) -> Result<Outcome, Failure> {
     let o = overrides(a)?;
     let config = load_config(a, &o)?;
 
-    let cwd = std::env::current_dir()
-        .context("reading the current directory")
-        .map_err(usage)?;
-    let server = repository::server_url(env::var(env::GITHUB_SERVER_URL).as_deref());
+    let cwd = match &environment.cwd {
+        Some(d) => d.clone(),
+        None => std::env::current_dir()
+            .context("reading the current directory")
+            .map_err(usage)?,
+    };
+    let server = repository::server_url(environment.server_url.as_deref());
     let repo = repository::locate(
         config.git.repository.as_deref(),
         config.github.repository.as_deref(),
@@ -88,10 +128,12 @@ pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         &cwd,
     )
     .map_err(usage)?;
-    let token = env::var(env::GIT_TOKEN)
-        .or_else(|| env::var(env::GITHUB_TOKEN))
-        .map(Secret::new);
-    let api_url = env::var(env::GITHUB_API_URL).unwrap_or_else(|| "https://api.github.com".into());
+    let token = environment.token.clone();
+    let api_url = environment
+        .api_url
+        .clone()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "https://api.github.com".into());
     let opts = WriteOptions {
         dry_run: a.dry_run,
         git_auth: token.clone().map(GitAuth::token),
@@ -101,7 +143,8 @@ pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
     let session = update::Session::open(&config, &repo, &opts).map_err(write_failure)?;
 
     let registries: Vec<String> = config.images.iter().map(|i| i.image.registry()).collect();
-    let options = super::registry::client_options(&a.registry, &registries)?;
+    let options =
+        super::registry::client_options_with(&a.registry, &registries, environment.registry_password.as_ref())?;
     let client = Client::new(options).map_err(usage)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -122,9 +165,7 @@ pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
         explain(&config, &resolved, a.explain);
     }
 
-    let outcome = session.write(&resolved).map_err(write_failure)?;
-    report(a, &outcome, out).map_err(|e| Failure::new(Failure::IO, e))?;
-    Ok(0)
+    session.write(&resolved).map_err(write_failure)
 }
 
 /// The exit code and message for a failed write.
@@ -168,7 +209,7 @@ fn explain(config: &Config, resolved: &[Resolved], full: bool) {
     }
 }
 
-fn report(a: &UpdateArgs, o: &Outcome, out: &mut dyn Write) -> anyhow::Result<()> {
+pub fn report(a: &UpdateArgs, o: &Outcome, out: &mut dyn Write) -> anyhow::Result<()> {
     match a.format {
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, o)?;

@@ -1,6 +1,7 @@
 //! The one integration-test binary (see `Cargo.toml`): every test that drives the library or
 //! the `tagbump` binary lives in a module here, sharing the helpers in `support`.
 
+mod action;
 mod cli;
 mod conformance;
 mod credentials;
