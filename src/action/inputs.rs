@@ -2,8 +2,10 @@
 //! enforce `required:`, passes every value as a string, and a typo in a boolean would
 //! otherwise silently mean `false`.
 //!
-//! An input `dry-run` arrives as `INPUT_DRY-RUN` (upper case, hyphens kept, as the runner
-//! names them; action.yml maps each input explicitly, never through `${{ }}` in a script).
+//! An input `dry-run` arrives as `INPUT_DRY_RUN`: action.yml maps each input explicitly
+//! into the environment (never through `${{ }}` in a script), with underscores so every
+//! shell can name the variable. `INPUT_DRY-RUN`, the runner's own spelling for JavaScript
+//! and container actions, is read too.
 //! Inputs become the arguments of `tagbump update` (each as `--flag=value`, so a value
 //! starting with `-` stays a value); secrets do not: they go straight into [`UpdateEnv`].
 
@@ -67,8 +69,13 @@ pub struct Inputs {
     pub secrets: Vec<String>,
 }
 
-/// The runner's variable name for an input.
+/// The variable action.yml maps an input to.
 pub fn var_name(input: &str) -> String {
+    format!("INPUT_{}", input.replace([' ', '-'], "_").to_uppercase())
+}
+
+/// The runner's own name for an input (hyphens kept).
+fn runner_name(input: &str) -> String {
     format!("INPUT_{}", input.replace(' ', "_").to_uppercase())
 }
 
@@ -97,6 +104,7 @@ fn boolean(input: &str, value: &str) -> Result<bool, InputError> {
 pub fn read(vars: &BTreeMap<String, String>) -> Result<Inputs, Vec<InputError>> {
     let get = |input: &str| {
         vars.get(&var_name(input))
+            .or_else(|| vars.get(&runner_name(input)))
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
@@ -178,7 +186,7 @@ pub fn read(vars: &BTreeMap<String, String>) -> Result<Inputs, Vec<InputError>> 
     }
     let unknown: Vec<&String> = vars
         .keys()
-        .filter(|k| k.starts_with("INPUT_") && !INPUTS.iter().any(|(i, _)| var_name(i) == **k))
+        .filter(|k| k.starts_with("INPUT_") && !INPUTS.iter().any(|(i, _)| var_name(i) == **k || runner_name(i) == **k))
         .collect();
     for k in unknown {
         errors.push(InputError {

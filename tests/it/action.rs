@@ -36,7 +36,8 @@ impl Runner {
     }
 
     fn input(mut self, name: &str, value: &str) -> Runner {
-        self.vars.insert(format!("INPUT_{}", name.to_uppercase()), value.into());
+        self.vars
+            .insert(format!("INPUT_{}", name.to_uppercase().replace('-', "_")), value.into());
         self
     }
 
@@ -192,4 +193,212 @@ fn a_dry_run_outputs_changed_and_no_commit() {
         d.summary
     );
     assert_eq!(git.log("config", "main").len(), 1);
+}
+
+/// action.yml and the runtime agree: every declared input is mapped into the step's
+/// environment under the name the runtime reads, the runtime knows no input action.yml
+/// lacks, and every output the runtime writes is declared and wired to the run step.
+#[test]
+fn action_yml_matches_the_runtime() {
+    let text = fs_err::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap();
+    let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let declared: Vec<String> = doc["inputs"].as_object().unwrap().keys().cloned().collect();
+    let runtime: Vec<String> = tagbump::action::inputs::INPUTS
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    let mut want = runtime.clone();
+    want.push("tagbump-path".into()); // the install step's, not the runtime's
+    let (mut a, mut b) = (declared.clone(), want);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "inputs in action.yml vs the runtime");
+    let steps = doc["runs"]["steps"].as_array().unwrap();
+    let run = steps.iter().find(|s| s["id"] == "run").unwrap();
+    for name in &runtime {
+        let var = tagbump::action::inputs::var_name(name);
+        assert_eq!(
+            run["env"][&var].as_str(),
+            Some(format!("${{{{ inputs.{name} }}}}").as_str()),
+            "{var}"
+        );
+    }
+    for s in steps {
+        assert!(
+            !s["run"].as_str().unwrap().contains("${{"),
+            "no expression inside a script: {s}"
+        );
+    }
+    let outputs: Vec<String> = doc["outputs"].as_object().unwrap().keys().cloned().collect();
+    let o = tagbump::update::Outcome {
+        changed: false,
+        dry_run: false,
+        mode: Default::default(),
+        via: Default::default(),
+        repository: String::new(),
+        branch: String::new(),
+        base: String::new(),
+        commit: None,
+        parent: None,
+        verified: None,
+        unchanged: false,
+        attempts: 1,
+        pull_request: None,
+        dispatch: None,
+        bumps: Vec::new(),
+        diff: String::new(),
+    };
+    let written: Vec<String> = tagbump::action::output_values(&o)
+        .into_iter()
+        .map(|(k, _)| k.to_string())
+        .collect();
+    let (mut a, mut b) = (outputs.clone(), written);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "outputs in action.yml vs the runtime");
+    for k in &outputs {
+        assert_eq!(
+            doc["outputs"][k]["value"].as_str(),
+            Some(format!("${{{{ steps.run.outputs.{k} }}}}").as_str())
+        );
+    }
+}
+
+#[test]
+fn the_runners_own_input_names_are_read_too() {
+    let git = server();
+    let mut r = Runner::new()
+        .input("images", "ghcr.io/acme/shop:1.5.0")
+        .input("repository", &git.repo_url("config"))
+        .input("token", git.token());
+    r.vars.insert("INPUT_DRY-RUN".into(), "true".into());
+    let d = r.run(&git);
+    assert_eq!(d.code, 0, "{}{}", d.stdout, d.stderr);
+    assert_eq!(d.outputs["commit-sha"], "", "a dry run: the hyphenated name was read");
+}
+
+/// A static file server (Python's http.server) standing in for GitHub's release downloads.
+struct Files {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Files {
+    fn serve(dir: &std::path::Path) -> Files {
+        use std::io::BufRead as _;
+        let mut child = Command::new("python3")
+            .args(["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory"])
+            .arg(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 (scripts/testenv/install.sh checks it)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        // "Serving HTTP on 127.0.0.1 port 40123 (http://127.0.0.1:40123/) ..."
+        let port = line
+            .split(" port ")
+            .nth(1)
+            .and_then(|r| r.split_whitespace().next())
+            .and_then(|p| p.parse().ok());
+        Files {
+            child,
+            port: port.unwrap_or_else(|| panic!("http.server said {line:?}")),
+        }
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// action/install.sh: downloads the release asset named by action/version, checks it
+/// against action/checksums.txt, caches it; refuses a tampered asset and an unknown runner.
+#[test]
+fn install_script_verifies_the_release_binary() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    // The action's checkout: the script plus the files the release workflow commits.
+    fs_err::create_dir_all(root.join("action")).unwrap();
+    fs_err::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/action/install.sh"),
+        root.join("action/install.sh"),
+    )
+    .unwrap();
+    // A release: acme/tagbump v1.2.3 with a Linux x86_64 tarball holding a `tagbump`.
+    let rel = root.join("www/acme/tagbump/releases/download/v1.2.3");
+    fs_err::create_dir_all(&rel).unwrap();
+    let stage = root.join("stage");
+    fs_err::create_dir_all(&stage).unwrap();
+    fs_err::write(stage.join("tagbump"), "#!/bin/sh\necho tagbump-from-release\n").unwrap();
+    let tar = rel.join("tagbump-linux-x86_64.tar.gz");
+    let ok = Command::new("tar")
+        .arg("-czf")
+        .arg(&tar)
+        .arg("-C")
+        .arg(&stage)
+        .arg("tagbump")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let sum = Command::new("sha256sum").arg(&tar).output().unwrap();
+    let sum = String::from_utf8_lossy(&sum.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    fs_err::write(root.join("action/version"), "v1.2.3\n").unwrap();
+    fs_err::write(
+        root.join("action/checksums.txt"),
+        format!("{sum}  tagbump-linux-x86_64.tar.gz\n"),
+    )
+    .unwrap();
+    let files = Files::serve(&root.join("www"));
+
+    let run = |arch: &str, cache: &str| {
+        let out_file = root.join(format!("out-{arch}-{cache}"));
+        let out = Command::new("bash")
+            .arg(root.join("action/install.sh"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap())
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", arch)
+            .env("RUNNER_TOOL_CACHE", root.join(cache))
+            .env("RUNNER_TEMP", root)
+            .env("GITHUB_SERVER_URL", format!("http://127.0.0.1:{}", files.port))
+            .env("ACTION_REPOSITORY", "acme/tagbump")
+            .env("GITHUB_OUTPUT", &out_file)
+            .output()
+            .unwrap();
+        let written = fs_err::read_to_string(&out_file).unwrap_or_default();
+        (
+            out.status.success(),
+            written,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    let (ok, written, err) = run("X64", "cache");
+    assert!(ok, "{err}");
+    let path = written.trim().strip_prefix("path=").unwrap().to_string();
+    assert!(path.ends_with("/tagbump/v1.2.3/tagbump-linux-x86_64/tagbump"), "{path}");
+    let said = Command::new(&path).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&said.stdout), "tagbump-from-release\n");
+
+    // A runner with no binary.
+    let (ok, _, err) = run("ARM", "cache");
+    assert!(!ok && err.contains("no tagbump binary for runner Linux/ARM"), "{err}");
+
+    // The release asset replaced after the fact: the committed checksum refuses it.
+    fs_err::write(&tar, b"not the release").unwrap();
+    let (ok, _, err) = run("X64", "fresh-cache");
+    assert!(
+        !ok && err.contains("checksum mismatch for tagbump-linux-x86_64.tar.gz"),
+        "{err}"
+    );
 }
