@@ -185,7 +185,7 @@ fn kcl_python() -> &'static Path {
 }
 
 /// Run `scripts/kcl_eval.py` on `text` saved as `main.k`: the value, or KCL's message.
-fn kcl_eval(text: &str) -> Result<Value, String> {
+pub(crate) fn kcl_eval(text: &str) -> Result<Value, String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("main.k");
     fs_err::write(&file, text).unwrap();

@@ -6,6 +6,7 @@ mod cli;
 mod conformance;
 mod credentials;
 mod editors;
+mod examples;
 mod github_standin;
 mod kcl;
 mod kustomize_oracle;
