@@ -402,3 +402,28 @@ fn install_script_verifies_the_release_binary() {
         "{err}"
     );
 }
+
+/// The README's input and output tables list exactly what action.yml declares.
+#[test]
+fn readme_documents_every_input_and_output() {
+    let text = fs_err::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/action.yml")).unwrap();
+    let doc: serde_json::Value = serde_saphyr::from_str(&text).unwrap();
+    let readme = fs_err::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let documented = |kind: &str| -> Vec<String> {
+        let head = format!("| {kind} | description |");
+        let start = readme.find(&head).unwrap_or_else(|| panic!("no `{head}` table"));
+        readme[start..]
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with("| `"))
+            .map(|l| l.trim_start_matches("| `").split('`').next().unwrap().to_string())
+            .collect()
+    };
+    for (kind, key) in [("input", "inputs"), ("output", "outputs")] {
+        let mut want: Vec<String> = doc[key].as_object().unwrap().keys().cloned().collect();
+        let mut got = documented(kind);
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "README {kind} table vs action.yml");
+    }
+}
