@@ -164,10 +164,10 @@ pub fn read(vars: &BTreeMap<String, String>) -> Result<Inputs, Vec<InputError>> 
             message: format!("`{a}` is not a whole number"),
         });
     }
-    if get("images").is_none() && get("config").is_none() {
+    if get("images").is_none() && get("config").is_none() && get("repository").is_none() {
         errors.push(InputError {
             input: "images".into(),
-            message: "give the images to bump (one per line), or a config file in `config`".into(),
+            message: "give the images to bump (one per line), a config file in `config`, or a `repository` whose tagbump.yaml lists them".into(),
         });
     }
     let token = get("token");

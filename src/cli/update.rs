@@ -58,17 +58,42 @@ pub fn overrides(a: &UpdateArgs) -> Result<Overrides, Failure> {
     })
 }
 
-/// The config: the file given, else ./tagbump.yaml when present, else flags alone.
-pub fn load_config(a: &UpdateArgs, o: &Overrides) -> Result<Config, Failure> {
-    let default = PathBuf::from("tagbump.yaml");
-    let file: Option<&Path> = match &a.config {
-        Some(p) => Some(p),
-        None if default.is_file() => Some(&default),
-        None => None,
-    };
-    match file {
-        Some(p) => Config::load(p, o),
-        None => Config::from_overrides(o),
+/// Where the config comes from.
+pub enum ConfigSource {
+    /// The file given, or ./tagbump.yaml: where to read it, and its name as the user gave
+    /// it (errors and annotations name it so).
+    File { path: PathBuf, shown: String },
+    /// The config repo's own tagbump.yaml if it has one (the repo owns its layout: which
+    /// files hold which image), with the flags on top; else the flags alone.
+    Repo,
+}
+
+/// The file given, else ./tagbump.yaml when present, else the config repo's.
+pub fn config_source(a: &UpdateArgs, cwd: &Path) -> ConfigSource {
+    let default = cwd.join("tagbump.yaml");
+    match &a.config {
+        Some(p) => ConfigSource::File {
+            path: cwd.join(p),
+            shown: p.display().to_string(),
+        },
+        None if default.is_file() => ConfigSource::File {
+            path: default,
+            shown: "tagbump.yaml".into(),
+        },
+        None => ConfigSource::Repo,
+    }
+}
+
+/// The config from its source. For [`ConfigSource::Repo`], `repo_text` is the repo's
+/// tagbump.yaml (`None`: it has none).
+pub fn load_config(source: &ConfigSource, o: &Overrides, repo_text: Option<&str>) -> Result<Config, Failure> {
+    match (source, repo_text) {
+        (ConfigSource::File { path, shown }, _) => match fs_err::read_to_string(path) {
+            Ok(text) => Config::parse(shown, &text, o),
+            Err(e) => return Err(usage(anyhow!("cannot read the config file: {e}"))),
+        },
+        (ConfigSource::Repo, Some(text)) => Config::parse(repository::REPO_CONFIG, text, o),
+        (ConfigSource::Repo, None) => Config::from_overrides(o),
     }
     .map_err(usage)
 }
@@ -112,23 +137,38 @@ pub fn run_update(a: &UpdateArgs, out: &mut dyn Write) -> Result<u8, Failure> {
 /// The whole update, returning what it did.
 pub fn update_outcome(a: &UpdateArgs, environment: &UpdateEnv) -> Result<Outcome, Failure> {
     let o = overrides(a)?;
-    let config = load_config(a, &o)?;
-
     let cwd = match &environment.cwd {
         Some(d) => d.clone(),
         None => std::env::current_dir()
             .context("reading the current directory")
             .map_err(usage)?,
     };
-    let server = repository::server_url(environment.server_url.as_deref());
-    let repo = repository::locate(
-        config.git.repository.as_deref(),
-        config.github.repository.as_deref(),
-        &server,
-        &cwd,
-    )
-    .map_err(usage)?;
+    let source = config_source(a, &cwd);
     let token = environment.token.clone();
+    let server = repository::server_url(environment.server_url.as_deref());
+    let locate = |repository: Option<&str>, github: Option<&str>| {
+        repository::locate(repository, github, &server, &cwd).map_err(usage)
+    };
+    let config = match source {
+        ConfigSource::Repo => {
+            // The config repo owns its layout: read its tagbump.yaml with the flags on top.
+            let repo = locate(o.repository.as_deref(), o.github_repository.as_deref())?;
+            let auth = token.clone().map(GitAuth::token);
+            if auth.is_some() {
+                repository::check_token_transport(&repo.url).map_err(usage)?;
+            }
+            let text = repository::read_repo_config(&repo, o.branch.as_deref(), auth.as_ref()).map_err(|e| {
+                Failure::new(
+                    Failure::GIT,
+                    anyhow!(e).context("reading the config repo's tagbump.yaml; nothing was written"),
+                )
+            })?;
+            load_config(&source, &o, text.as_deref())
+                .map_err(|f| Failure::new(f.code, f.error.context(format!("in the config repo {}", repo.url))))?
+        }
+        ConfigSource::File { .. } => load_config(&source, &o, None)?,
+    };
+    let repo = locate(config.git.repository.as_deref(), config.github.repository.as_deref())?;
     let api_url = environment
         .api_url
         .clone()

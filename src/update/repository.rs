@@ -75,6 +75,22 @@ fn owner_name_on(server: &str, url: &str) -> Option<String> {
     is_owner_name(rest).then(|| rest.to_string())
 }
 
+/// The config repo's own `tagbump.yaml` on `branch` (the default branch when `None`), or
+/// `None` when it has none. A shallow fetch into a scratch directory, deleted at once.
+pub fn read_repo_config(
+    repo: &Repository,
+    branch: Option<&str>,
+    auth: Option<&crate::git::GitAuth>,
+) -> Result<Option<String>, GitError> {
+    let git = Git::new(&repo.url, auth);
+    let co = crate::git::Checkout::open(&git, branch)?;
+    let path = co.dir().join(REPO_CONFIG);
+    Ok(fs_err::read_to_string(path).ok())
+}
+
+/// The config file a config repo may hold at its root.
+pub const REPO_CONFIG: &str = "tagbump.yaml";
+
 /// Whether a token may be sent to `url`: HTTPS anywhere, plain HTTP only to this machine.
 pub fn check_token_transport(url: &str) -> Result<(), RepositoryError> {
     let Some(rest) = url.strip_prefix("http://") else {

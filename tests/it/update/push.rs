@@ -286,3 +286,53 @@ fn fixed_tags_from_the_command_line_select_configured_images() {
         "chore(tagbump): bump shop to 1.6.0-rc.1"
     );
 }
+
+#[test]
+fn the_config_repo_owns_its_tagbump_yaml() {
+    let w = world();
+    let r = w.reg.addr();
+    let url = w.git.repo_url("config");
+    // The config repo says where shop lives (only the chart); the pipeline names no file.
+    w.git.seed(
+        "config",
+        "main",
+        &[(
+            "tagbump.yaml",
+            &format!("images:\n  - image: {r}/team/shop\n    policy: semver:^1\n    files: [charts/]\n"),
+        )],
+        "tagbump config",
+    );
+    let up = Update::new(&w.git);
+    up.run(&["--repo", &url]).code(0);
+    let read = |p: &str| w.git.read_file("config", "main", p).unwrap();
+    assert_eq!(read("charts/shop/values.yaml"), values(r, "1.5.0"));
+    assert_eq!(
+        read("envs/prod/kustomization.yaml"),
+        prod_kustomization(r, "1.4.0", "3.1.0"),
+        "outside the repo's files"
+    );
+    // CI passes the tag it pushed; the repo's config still decides where it goes.
+    up.run(&["--repo", &url, "--image", "shop:1.6.0-rc.1"]).code(0);
+    assert_eq!(read("charts/shop/values.yaml"), values(r, "1.6.0-rc.1"));
+    assert_eq!(
+        read("envs/prod/kustomization.yaml"),
+        prod_kustomization(r, "1.4.0", "3.1.0")
+    );
+
+    // A broken config in the repo: named, with the repo, and nothing written.
+    w.git.seed(
+        "config",
+        "main",
+        &[("tagbump.yaml", "images:\n  - image: x/y\n    polcy: z\n")],
+        "oops",
+    );
+    let head = w.git.head("config", "main").unwrap();
+    let run = up.run(&["--repo", &url]);
+    run.code(2);
+    let err = run.stderr();
+    assert!(
+        err.contains("tagbump.yaml:3:5: unknown field `polcy`") && err.contains(&format!("in the config repo {url}")),
+        "{err}"
+    );
+    assert_eq!(w.git.head("config", "main").unwrap(), head);
+}
