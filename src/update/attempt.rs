@@ -74,7 +74,7 @@ pub fn run(
         let author = (config.write.author.name.as_str(), config.write.author.email.as_str());
         let written = match (config.write.via, api) {
             (Via::Git, _) => writers::by_git(&git, &co, &files, &text, author, &target)?,
-            (Via::Api, Some(api)) => writers::by_api(api, &git, &co, &files, &text, &target, opts)?,
+            (Via::Api, Some(api)) => writers::by_api(api, &git, &co, &files, &text, &target)?,
             (Via::Api, None) => return Err(UpdateError::NeedsGitHub("write.via: api")),
         };
         match written {

@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
+use super::UpdateError;
 use super::api::Api;
-use super::{UpdateError, WriteOptions};
 use crate::edit::file::FileEdit;
 use crate::git::push::{self, PushOutcome};
 use crate::git::{Checkout, Git};
@@ -81,7 +81,6 @@ pub fn by_api(
     files: &[FileEdit],
     message: &str,
     t: &Target,
-    _opts: &WriteOptions,
 ) -> Result<Written, UpdateError> {
     let gh = &api.gh;
     let mut entries = Vec::new();
