@@ -60,6 +60,16 @@ pub fn client_options_with(
     })
 }
 
+/// The single-threaded runtime the registry client runs on (requests are I/O-bound; the
+/// concurrency is in flight, not in threads).
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+        .map_err(|e| Failure::new(Failure::IO, e))
+}
+
 fn explicit_credential(args: &RegistryArgs) -> Result<Option<Credential>, Failure> {
     if let Some(username) = &args.registry_username {
         let password = if args.registry_password_stdin {

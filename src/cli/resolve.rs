@@ -48,11 +48,7 @@ pub fn run_resolve(args: &ResolveArgs, out: &mut dyn Write) -> Result<u8, Failur
     let req = request(args)?;
     let options = super::registry::client_options(&args.registry, &[req.image.registry()])?;
     let client = Client::new(options).map_err(usage)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-        .map_err(|e| Failure::new(Failure::IO, e))?;
+    let runtime = super::registry::runtime()?;
     let result = runtime.block_on(resolve::resolve(&client, &req));
     let requests = client.requests();
     match result {

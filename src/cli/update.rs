@@ -186,11 +186,7 @@ pub fn update_outcome(a: &UpdateArgs, environment: &UpdateEnv) -> Result<Outcome
     let options =
         super::registry::client_options_with(&a.registry, &registries, environment.registry_password.as_ref())?;
     let client = Client::new(options).map_err(usage)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")
-        .map_err(|e| Failure::new(Failure::IO, e))?;
+    let runtime = super::registry::runtime()?;
     let resolved = runtime
         .block_on(update::resolve_all(&client, &config))
         .map_err(|errors| {
