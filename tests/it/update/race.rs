@@ -60,3 +60,73 @@ fn twenty_concurrent_updates_all_land() {
     assert!(attempts.iter().any(|&a| a > 1), "no run ever lost a race: {attempts:?}");
     eprintln!("attempts per run: {attempts:?}");
 }
+
+/// A pre-receive hook that moves `main` itself (once, or every time) before the push is
+/// applied: receive-pack then fails to lock the ref, exactly as when another push wins.
+/// (Outside git's quarantine: a pre-receive hook may not update refs from inside it.)
+fn competitor_hook(git: &GitServer, every_time: bool) {
+    let marker = git.workdir().join("competed");
+    let script = format!(
+        "#!/bin/sh\nif [ {once} = 1 ] && [ -e '{m}' ]; then exit 0; fi\ntouch '{m}'\n\
+         unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES\n\
+         tree=$(git rev-parse refs/heads/main^{{tree}})\n\
+         c=$(echo competitor | GIT_AUTHOR_NAME=c GIT_AUTHOR_EMAIL=c@x GIT_COMMITTER_NAME=c GIT_COMMITTER_EMAIL=c@x git commit-tree \"$tree\" -p refs/heads/main)\n\
+         git update-ref refs/heads/main \"$c\" || exit 1\nexit 0\n",
+        once = u8::from(!every_time),
+        m = marker.display()
+    );
+    git.install_hook("config", "pre-receive", &script);
+}
+
+#[test]
+fn a_lost_race_is_retried_on_the_new_head() {
+    let git = GitServer::start(GitOptions::default());
+    git.create_repo("config");
+    git.seed(
+        "config",
+        "main",
+        &[("app.yaml", "image: ghcr.io/acme/app:1.0.0\n")],
+        "initial",
+    );
+    competitor_hook(&git, false);
+    let url = git.repo_url("config");
+    let run = Update::new(&git).run(&["--repo", &url, "--image", "ghcr.io/acme/app:2.0.0", "--format", "json"]);
+    run.code(0);
+    assert_eq!(run.json()["attempts"].as_u64(), Some(2), "{}", run.stderr());
+    let log = git.log("config", "main");
+    assert_eq!(log.len(), 3, "seed, competitor, tagbump: {log:#?}");
+    assert_eq!(log[1].subject, "competitor");
+    assert_eq!(
+        log[0].parents,
+        vec![log[1].sha.clone()],
+        "re-applied on the competitor's head"
+    );
+    assert_eq!(
+        git.read_file("config", "main", "app.yaml").unwrap(),
+        "image: ghcr.io/acme/app:2.0.0\n"
+    );
+}
+
+#[test]
+fn always_losing_gives_up_after_the_attempts_and_pushes_nothing() {
+    let git = GitServer::start(GitOptions::default());
+    git.create_repo("config");
+    git.seed(
+        "config",
+        "main",
+        &[("app.yaml", "image: ghcr.io/acme/app:1.0.0\n")],
+        "initial",
+    );
+    competitor_hook(&git, true);
+    let url = git.repo_url("config");
+    let run = Update::new(&git).run(&["--repo", &url, "--image", "ghcr.io/acme/app:2.0.0", "--attempts", "3"]);
+    run.code(7);
+    let err = run.stderr();
+    assert!(err.contains("lost the race for `main` 3 times in a row"), "{err}");
+    assert!(err.contains("nothing was pushed"), "{err}");
+    assert_eq!(git.access_log().iter().filter(|e| e.is_push()).count(), 3);
+    assert_eq!(
+        git.read_file("config", "main", "app.yaml").unwrap(),
+        "image: ghcr.io/acme/app:1.0.0\n"
+    );
+}
