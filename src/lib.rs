@@ -15,6 +15,7 @@
 //! - [`cli`]: the command-line surface (clap types live only there).
 
 pub mod action;
+pub mod agent;
 pub mod bump;
 pub mod cli;
 pub mod config;
