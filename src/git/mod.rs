@@ -116,7 +116,7 @@ impl Git {
     }
 
     /// The error for a failed command: authentication failures get their own.
-    fn failure(&self, dir: &Path, args: &[&str], out: &Output) -> GitError {
+    pub(crate) fn failure(&self, dir: &Path, args: &[&str], out: &Output) -> GitError {
         let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
         if is_auth_failure(&stderr) {
             return GitError::Auth {
