@@ -3,11 +3,15 @@
 //! Built up in stages (issue 6). Present so far: [`config`] (`agent.yaml`, checked with
 //! file:line errors), [`source`] (shallow fetch; the commit and
 //! the digest of the source's path, to skip unchanged syncs), [`render`] (from a source's
-//! path to the objects to apply) and [`subprocess`] (renderers with a time limit). To
-//! come: apply (server-side, in stages), the inventory and prune with
-//! its safeguards, drift, health, status, metrics, leader election.
+//! path to the objects to apply), [`subprocess`] (renderers with a time limit),
+//! [`inventory`] (what a source owns) and [`prune`] (what to delete, and when to refuse:
+//! empty or shrunk renders, opt-outs, foreign objects, Namespaces/CRDs/PVCs). To come:
+//! apply (server-side, in stages, kube-rs), drift, health, status, metrics, the webhook,
+//! leader election, and the `tagbump agent` command.
 
 pub mod config;
+pub mod inventory;
+pub mod prune;
 pub mod render;
 pub mod source;
 pub mod subprocess;
