@@ -4,12 +4,13 @@
 //! file:line errors), [`source`] (shallow fetch; the commit and
 //! the digest of the source's path, to skip unchanged syncs), [`render`] (from a source's
 //! path to the objects to apply), [`subprocess`] (renderers with a time limit),
-//! [`inventory`] (what a source owns) and [`prune`] (what to delete, and when to refuse:
+//! [`health`] (from live status), [`inventory`] (what a source owns) and [`prune`] (what to delete, and when to refuse:
 //! empty or shrunk renders, opt-outs, foreign objects, Namespaces/CRDs/PVCs). To come:
-//! apply (server-side, in stages, kube-rs), drift, health, status, metrics, the webhook,
+//! apply (server-side, in stages, kube-rs), drift, status, metrics, the webhook,
 //! leader election, and the `tagbump agent` command.
 
 pub mod config;
+pub mod health;
 pub mod inventory;
 pub mod prune;
 pub mod render;
