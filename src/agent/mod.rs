@@ -4,9 +4,10 @@
 //! file:line errors), [`source`] (shallow fetch; the commit and
 //! the digest of the source's path, to skip unchanged syncs), [`render`] (from a source's
 //! path to the objects to apply), [`subprocess`] (renderers with a time limit),
-//! [`health`] (from live status), [`inventory`] (what a source owns) and [`prune`] (what to delete, and when to refuse:
+//! [`health`] (from live status), [`webhook`] (signature check), [`inventory`] (what a
+//! source owns) and [`prune`] (what to delete, and when to refuse:
 //! empty or shrunk renders, opt-outs, foreign objects, Namespaces/CRDs/PVCs). To come:
-//! apply (server-side, in stages, kube-rs), drift, status, metrics, the webhook,
+//! apply (server-side, in stages, kube-rs), drift, status, metrics, the webhook server,
 //! leader election, and the `tagbump agent` command.
 
 pub mod config;
@@ -16,3 +17,4 @@ pub mod prune;
 pub mod render;
 pub mod source;
 pub mod subprocess;
+pub mod webhook;
