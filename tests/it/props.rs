@@ -17,9 +17,11 @@
 //!   never a panic, and an edit it makes is stable;
 //! - property C: random edits (values set, keys added and removed, items appended), with or
 //!   without damage after them, get the same verdict and error from the re-parse check as
-//!   from the reference check it replaced (`verify::tree`).
+//!   from the reference check it replaced (`verify::tree`);
+//! - property D: arbitrary and damaged text parses the same (events, spans, errors) through
+//!   tagbump's parser input as through `saphyr-parser`'s own `&str` input.
 //!
-//! Case counts are modest (256 for A, 512 for B and C) so the suite stays fast; set
+//! Case counts are modest (256 for A, 512 for B, C and D) so the suite stays fast; set
 //! `PROPTEST_CASES` for a longer run. Failures are not persisted to a file: each bug found
 //! becomes a named regression test at the bottom of this file; while it is open (ignored),
 //! the generator steers around it, saying which test lifts the restriction, so the
@@ -38,6 +40,7 @@ use regex::Regex;
 use tagbump::edit::file::{FileEdit, FileOptions, edit_file};
 use tagbump::edit::request::ValuesKey;
 use tagbump::edit::splice::apply as apply_splices;
+use tagbump::edit::yaml::input::Text;
 use tagbump::edit::yaml::tree::{self, Kind, Node, Style};
 use tagbump::edit::yaml::walk::walk;
 use tagbump::edit::yaml::{Change, Data as YamlData, Edits, YamlDoc, verify};
@@ -1968,6 +1971,35 @@ proptest! {
                 changes
             );
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Property D.
+
+/// Every event, span and error of a parse, up to the first error.
+fn events<T: saphyr_parser::input::Input>(mut parser: saphyr_parser::Parser<'_, T>) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(ev) = parser.next_event() {
+        let stop = ev.is_err();
+        out.push(format!("{ev:?}"));
+        if stop {
+            break;
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// Property D: the parser reads tagbump's input (`yaml::input::Text`, a smaller buffer
+    /// size) exactly as it reads a `&str`: the same events, spans and errors.
+    #[test]
+    fn text_input_parses_like_str_input(text in hostile_text_s()) {
+        let want = events(saphyr_parser::Parser::new_from_str(&text));
+        let got = events(saphyr_parser::Parser::new(Text::new(&text)));
+        prop_assert_eq!(got, want, "{:?}", text);
     }
 }
 

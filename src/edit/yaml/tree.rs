@@ -11,6 +11,7 @@ use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
+use super::input::Text;
 use super::offsets::Offsets;
 use super::scalar;
 
@@ -148,7 +149,7 @@ pub fn tag_string(tag: &Tag) -> String {
 /// Parse every document of a stream.
 pub fn parse(text: &str) -> Result<Vec<Node>, TreeError> {
     let offsets = Offsets::new(text);
-    let mut parser = Parser::new_from_str(text);
+    let mut parser = Parser::new(Text::new(text));
     let mut builder = Builder {
         text,
         stack: Vec::new(),

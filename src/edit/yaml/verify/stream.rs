@@ -13,6 +13,7 @@
 
 use saphyr_parser::{Event, Parser};
 
+use crate::edit::yaml::input::Text;
 use crate::edit::yaml::tree::{Kind, Node, Style, TreeError, style_of, tag_string};
 
 use super::VerifyError;
@@ -30,7 +31,7 @@ struct Frame<'e> {
 /// Compare the events of `updated` with `expected`, where the node at each path of `sets`
 /// (sorted, one per path) is replaced by the string it is set to.
 pub fn check(expected: &[Node], sets: &[(&[usize], &str)], updated: &str) -> Result<(), VerifyError> {
-    let mut parser = Parser::new_from_str(updated);
+    let mut parser = Parser::new(Text::new(updated));
     let mut stack: Vec<Frame> = Vec::new();
     // The path of the node under the cursor, as `Change`s spell paths (keys take no step).
     let mut path: Vec<usize> = Vec::new();
