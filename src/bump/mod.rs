@@ -8,6 +8,7 @@
 
 pub mod scope;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::edit::file::{FileEdit, FileError, FileOptions, edit_file};
@@ -109,16 +110,25 @@ pub fn write_all(root: &Path, files: &[FileEdit]) -> std::io::Result<()> {
 
 /// Read a file for editing, refusing what tagbump must not touch.
 pub fn read(root: &Path, path: &Path, limit: u64) -> Result<String, FileError> {
-    let full = root.join(path);
-    let size = fs_err::metadata(&full).map_err(FileError::Read)?.len();
+    // One path lookup: the size comes from the open file, and the read stops past the limit
+    // even if the file grew since.
+    let file = fs_err::File::open(root.join(path)).map_err(FileError::Read)?;
+    let size = file.metadata().map_err(FileError::Read)?.len();
+    let too_large = |size| FileError::TooLarge {
+        path: path.to_path_buf(),
+        size,
+        limit,
+    };
     if size > limit {
-        return Err(FileError::TooLarge {
-            path: path.to_path_buf(),
-            size,
-            limit,
-        });
+        return Err(too_large(size));
     }
-    let bytes = fs_err::read(&full).map_err(FileError::Read)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(FileError::Read)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
     String::from_utf8(bytes).map_err(|_| FileError::NotUtf8 {
         path: path.to_path_buf(),
     })

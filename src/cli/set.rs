@@ -4,7 +4,7 @@
 //! is read and edited in memory (and every failure collected and reported, not only the
 //! first), then, only if all succeeded, the edited files are written, each atomically.
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, anyhow};
@@ -161,6 +161,9 @@ pub fn run_set(args: &SetArgs, out: &mut dyn Write) -> Result<SetOutcome, Failur
 }
 
 fn report(args: &SetArgs, outcome: &SetOutcome, out: &mut dyn Write) -> anyhow::Result<()> {
+    // Standard output flushes at every line break; a report of thousands of edits would be
+    // as many writes.
+    let mut out = BufWriter::new(out);
     let show = |p: &Path| p.display().to_string();
     match args.format {
         OutputFormat::Json => {
@@ -176,7 +179,7 @@ fn report(args: &SetArgs, outcome: &SetOutcome, out: &mut dyn Write) -> anyhow::
                     })
                 })
                 .collect();
-            serde_json::to_writer_pretty(&mut *out, &edits)?;
+            serde_json::to_writer_pretty(&mut out, &edits)?;
             writeln!(out)?;
         }
         OutputFormat::Text if args.dry_run || args.check => {
@@ -199,6 +202,7 @@ fn report(args: &SetArgs, outcome: &SetOutcome, out: &mut dyn Write) -> anyhow::
             }
         }
     }
+    out.flush()?;
     let n: usize = outcome.files.iter().map(|f| f.splices.len()).sum();
     let verb = if args.dry_run || args.check {
         "would change"

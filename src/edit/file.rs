@@ -135,8 +135,26 @@ fn mentions_anything(text: &str, req: &Request) -> bool {
         || marker::may_contain_markers(text)
         || req.targets.iter().any(|t| {
             let last = t.image.name.rsplit('/').next().unwrap_or(&t.image.name);
-            text.contains(last)
+            mentions_component(text, last)
         })
+}
+
+/// Whether `last` occurs in `text` as a whole last path component of an image name: not
+/// inside a longer component (`app` in `app-worker`, `myapp`, `app.kubernetes.io`), and not
+/// followed by `/` (`app` in `acme/app/cli`, whose last component is `cli`). Without escapes
+/// (the caller looks for backslashes) a value's bytes are the file's bytes, and a name's last
+/// component ends the name, so it is followed by `:`, `@`, or the end of the value: a quote,
+/// a blank, a flow indicator, a line break or the end of the text.
+fn mentions_component(text: &str, last: &str) -> bool {
+    // Bytes that extend a component or a path; case too, so that `App` is not `app`'s end.
+    let extends = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
+    let b = text.as_bytes();
+    text.match_indices(last).any(|(at, _)| {
+        let end = at + last.len();
+        let clear_before = at == 0 || !extends(b[at - 1]);
+        let clear_after = end == b.len() || !(extends(b[end]) || b[end] == b'/');
+        clear_before && clear_after
+    })
 }
 
 fn yaml_edits(path: &Path, doc: &YamlDoc, req: &Request, opts: FileOptions) -> Result<Edits, FileError> {
@@ -192,6 +210,36 @@ fn edit_kcl(path: &Path, text: &str, req: &Request, opts: FileOptions) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_is_mentioned_only_as_a_whole_last_component() {
+        for text in [
+            "image: ghcr.io/acme/app:1",
+            "image: ghcr.io/acme/app@sha256:00",
+            "repository: acme/app\n",
+            "image: \"ghcr.io/acme/app\"",
+            "- 'app'",
+            "[app, x]",
+            "{image: app}",
+            "app",
+            "newName: ghcr.io/acme/app\r\n",
+            "alias=ghcr.io/acme/app:1",
+        ] {
+            assert!(mentions_component(text, "app"), "{text}");
+        }
+        for text in [
+            "image: ghcr.io/acme/app-worker:1",
+            "image: ghcr.io/acme/app/cli:1",
+            "app.kubernetes.io/name: x",
+            "image: myapp:1",
+            "image: ghcr.io/acme/app_2",
+            "image: ghcr.io/acme/apps",
+            "image: ghcr.io/acme/App",
+            "image: x/2app",
+        ] {
+            assert!(!mentions_component(text, "app"), "{text}");
+        }
+    }
 
     #[test]
     fn file_kinds() {

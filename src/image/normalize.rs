@@ -82,8 +82,36 @@ pub fn canonical_name(name: &str) -> String {
 }
 
 /// Whether two bare names denote the same repository once normalised.
+///
+/// [`canonical_name`] of both, compared without building them: the editors ask this of
+/// every image-like value in a tree.
 pub fn same_name(a: &str, b: &str) -> bool {
-    a == b || canonical_name(a) == canonical_name(b)
+    /// The registry, `None` for Docker Hub (by any of its names), and the repository path
+    /// split as `prefix` + `path` (`library/` + `nginx` for Docker Hub's `nginx`).
+    fn parts(name: &str) -> (Option<&str>, &'static str, &str) {
+        let (host, path) = split_domain(name);
+        let host = host.filter(|h| {
+            !(h.eq_ignore_ascii_case(DOCKER_HUB) || DOCKER_HUB_ALIASES.iter().any(|a| h.eq_ignore_ascii_case(a)))
+        });
+        let prefix = if host.is_none() && !path.contains('/') {
+            "library/"
+        } else {
+            ""
+        };
+        (host, prefix, path)
+    }
+    if a == b {
+        return true;
+    }
+    let ((ha, pa, ra), (hb, pb, rb)) = (parts(a), parts(b));
+    let same_host = match (ha, hb) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        _ => false,
+    };
+    same_host
+        && pa.len() + ra.len() == pb.len() + rb.len()
+        && pa.bytes().chain(ra.bytes()).eq(pb.bytes().chain(rb.bytes()))
 }
 
 #[cfg(test)]
@@ -163,5 +191,44 @@ mod tests {
         assert!(!same_name("ghcr.io/acme/App", "ghcr.io/acme/app"));
         assert!(!same_name("localhost:5000/app", "localhost/app"));
         assert!(!same_name("ghcr.io/app", "ghcr.io/library/app"));
+    }
+
+    /// `same_name` compares canonical names without building them; it must agree with
+    /// comparing the built ones.
+    #[test]
+    fn same_name_is_equality_of_canonical_names() {
+        let names = [
+            "nginx",
+            "library/nginx",
+            "docker.io/nginx",
+            "Docker.IO/library/nginx",
+            "index.docker.io/nginx",
+            "registry-1.docker.io/library/nginx",
+            "library/library/nginx",
+            "docker.io/library/library/nginx",
+            "acme/app",
+            "docker.io/acme/app",
+            "ghcr.io/acme/app",
+            "GHCR.io/acme/app",
+            "ghcr.io/acme/App",
+            "ghcr.io/app",
+            "ghcr.io/library/app",
+            "localhost/app",
+            "localhost:5000/app",
+            "LOCALHOST/app",
+            "Foo/bar",
+            "foo/bar",
+            "[::1]:5000/a",
+            "a",
+            "",
+            "/",
+            "docker.io/",
+            "library/",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(same_name(a, b), canonical_name(a) == canonical_name(b), "{a} vs {b}");
+            }
+        }
     }
 }

@@ -9,7 +9,10 @@
 
 use std::path::{Path, PathBuf};
 
-use ignore::WalkBuilder;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use ignore::{DirEntry, WalkBuilder, WalkState};
 
 use crate::edit::file::kind_of;
 
@@ -70,6 +73,76 @@ fn relative(real_root: &Path, p: &Path) -> PathBuf {
         .map_or_else(|_| p.to_path_buf(), Path::to_path_buf)
 }
 
+/// The walk of one directory: `.gitignore` and friends honoured, symlinks not followed, VCS
+/// and other hidden directories skipped (hidden files kept: Argo's write-back files).
+fn walker(dir: &Path) -> WalkBuilder {
+    let mut b = WalkBuilder::new(dir);
+    b.follow_links(false)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .ignore(true)
+        .require_git(false)
+        .filter_entry(|e| {
+            let hidden_dir = e.depth() > 0
+                && e.file_type().is_some_and(|t| t.is_dir())
+                && e.file_name().to_str().is_some_and(|n| n.starts_with('.'));
+            !hidden_dir
+        });
+    b
+}
+
+/// The candidate a walked entry is, if tagbump reads it.
+fn candidate(real_root: &Path, entry: &DirEntry) -> Option<Candidate> {
+    // Symlinks are not followed: a link to a file inside the tree is edited at its real
+    // location; a link out of it is never read.
+    let ft = entry.file_type()?;
+    if !ft.is_file() || kind_of(entry.path()).is_none() {
+        return None;
+    }
+    Some(Candidate {
+        path: relative(real_root, entry.path()),
+        explicit: false,
+        top_level: entry.depth() == 1,
+    })
+}
+
+/// Walk `dir` into `out`, on every core: a large tree's walk (directory reads, ignore-file
+/// probes, a stat per entry) is otherwise a serial tenth of a bump. Order does not matter
+/// (the caller sorts). On an error, the serial walk runs again so the error reported is the
+/// first one in walk order, the same every run.
+fn walk(dir: &Path, real_root: &Path, out: &mut Vec<Candidate>) -> Result<(), ScanError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads > 1 {
+        let found = Mutex::new(Vec::new());
+        let failed = AtomicBool::new(false);
+        walker(dir).threads(threads).build_parallel().run(|| {
+            let (found, failed) = (&found, &failed);
+            Box::new(move |entry| match entry {
+                Ok(e) => {
+                    if let Some(c) = candidate(real_root, &e) {
+                        found.lock().expect("no visitor panics holding it").push(c);
+                    }
+                    WalkState::Continue
+                }
+                Err(_) => {
+                    failed.store(true, Ordering::Relaxed);
+                    WalkState::Quit
+                }
+            })
+        });
+        if !failed.into_inner() {
+            out.extend(found.into_inner().expect("no visitor panicked"));
+            return Ok(());
+        }
+    }
+    for entry in walker(dir).build() {
+        let entry = entry.map_err(|cause| ScanError::Walk { cause })?;
+        out.extend(candidate(real_root, &entry));
+    }
+    Ok(())
+}
+
 /// The files under `paths` that tagbump edits, sorted and without duplicates.
 pub fn candidates(root: &Path, paths: &[PathBuf]) -> Result<Vec<Candidate>, ScanError> {
     let real_root = fs_err::canonicalize(root).map_err(|cause| ScanError::Io {
@@ -89,37 +162,7 @@ pub fn candidates(root: &Path, paths: &[PathBuf]) -> Result<Vec<Candidate>, Scan
             });
             continue;
         }
-        let walker = WalkBuilder::new(&real)
-            .follow_links(false)
-            .hidden(false)
-            .git_ignore(true)
-            .git_exclude(true)
-            .ignore(true)
-            .require_git(false)
-            .filter_entry(|e| {
-                // Skip VCS and other hidden directories, keep hidden files (Argo's write-back).
-                let hidden_dir = e.depth() > 0
-                    && e.file_type().is_some_and(|t| t.is_dir())
-                    && e.file_name().to_str().is_some_and(|n| n.starts_with('.'));
-                !hidden_dir
-            })
-            .build();
-        for entry in walker {
-            let entry = entry.map_err(|cause| ScanError::Walk { cause })?;
-            let Some(ft) = entry.file_type() else {
-                continue;
-            };
-            // Symlinks are not followed: a link to a file inside the tree is edited at its
-            // real location; a link out of it is never read.
-            if !ft.is_file() || kind_of(entry.path()).is_none() {
-                continue;
-            }
-            out.push(Candidate {
-                path: relative(&real_root, entry.path()),
-                explicit: false,
-                top_level: entry.depth() == 1,
-            });
-        }
+        walk(&real, &real_root, &mut out)?;
     }
     out.sort_by(|a, b| a.path.cmp(&b.path).then(b.explicit.cmp(&a.explicit)));
     // A file reached twice (two overlapping paths) keeps the strongest of each flag.

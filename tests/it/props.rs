@@ -14,9 +14,14 @@
 //!   value's quoting style, and a second run changes nothing; where the model says an entry
 //!   cannot be added (an empty document, a flow root, a flow `images:` list), it is refused;
 //! - property B: arbitrary text, and valid YAML with random damage, gives `Ok` or `Err`,
-//!   never a panic, and an edit it makes is stable.
+//!   never a panic, and an edit it makes is stable;
+//! - property C: random edits (values set, keys added and removed, items appended), with or
+//!   without damage after them, get the same verdict and error from the re-parse check as
+//!   from the reference check it replaced (`verify::tree`);
+//! - property D: arbitrary and damaged text parses the same (events, spans, errors) through
+//!   tagbump's parser input as through `saphyr-parser`'s own `&str` input.
 //!
-//! Case counts are modest (256 for A, 512 for B) so the suite stays fast; set
+//! Case counts are modest (256 for A, 512 for B, C and D) so the suite stays fast; set
 //! `PROPTEST_CASES` for a longer run. Failures are not persisted to a file: each bug found
 //! becomes a named regression test at the bottom of this file; while it is open (ignored),
 //! the generator steers around it, saying which test lifts the restriction, so the
@@ -34,7 +39,11 @@ use regex::Regex;
 
 use tagbump::edit::file::{FileEdit, FileOptions, edit_file};
 use tagbump::edit::request::ValuesKey;
+use tagbump::edit::splice::apply as apply_splices;
+use tagbump::edit::yaml::input::Text;
 use tagbump::edit::yaml::tree::{self, Kind, Node, Style};
+use tagbump::edit::yaml::walk::walk;
+use tagbump::edit::yaml::{Change, Data as YamlData, Edits, YamlDoc, verify};
 use tagbump::edit::{Request, Splice, Target};
 use tagbump::image::Part;
 
@@ -1863,6 +1872,134 @@ proptest! {
                 edit.updated
             );
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Property C.
+
+/// One edit of a generated document, by node index (taken modulo the candidates).
+#[derive(Debug, Clone)]
+enum Op {
+    Set(usize, &'static str),
+    Insert(usize, &'static str),
+    Remove(usize, usize),
+    Append(usize),
+}
+
+fn op_s() -> impl Strategy<Value = Op> {
+    let values = select(vec![
+        "ghcr.io/acme/app:2",
+        "1234",
+        "",
+        "a: b",
+        "x #y",
+        "'q'",
+        "é\"\\",
+        "true",
+        "*a",
+    ]);
+    let keys = select(vec!["newTag", "digest", "image", "name", "k"]);
+    prop_oneof![
+        4 => (any::<usize>(), values).prop_map(|(i, v)| Op::Set(i, v)),
+        1 => (any::<usize>(), keys).prop_map(|(i, k)| Op::Insert(i, k)),
+        1 => (any::<usize>(), any::<usize>()).prop_map(|(i, j)| Op::Remove(i, j)),
+        1 => any::<usize>().prop_map(Op::Append),
+    ]
+}
+
+/// Apply random edits to `text` the way editors do (`YamlDoc::set`, `insert`, `remove`,
+/// `append_item`), splice them, and optionally damage the result; give the original tree,
+/// the edited text and the changes the edits announced.
+fn edited(text: &str, ops: &[Op], muts: &[Mutation]) -> Option<(Vec<Node>, String, Vec<Change>)> {
+    let doc = YamlDoc::parse(text).ok()?;
+    let (mut leaves, mut maps, mut seqs) = (Vec::new(), Vec::new(), Vec::new());
+    walk(&doc.docs, &mut |v| match &v.node.kind {
+        Kind::Scalar { .. } | Kind::Alias(_) => leaves.push(v.path.to_vec()),
+        Kind::Map { entries, .. } => maps.push((v.path.to_vec(), entries.len())),
+        Kind::Seq { .. } => seqs.push(v.path.to_vec()),
+    });
+    let mut edits = Edits::default();
+    for op in ops {
+        // An op the document refuses (a block scalar, a flow root) is skipped.
+        let _ = match op {
+            Op::Set(i, v) if !leaves.is_empty() => doc.set(&leaves[i % leaves.len()], v, &mut edits),
+            Op::Insert(i, k) if !maps.is_empty() => {
+                doc.insert(&maps[i % maps.len()].0, k, YamlData::Str("v1".into()), &mut edits)
+            }
+            Op::Remove(i, j) if !maps.is_empty() => {
+                let (map, len) = &maps[i % maps.len()];
+                if *len == 0 {
+                    continue;
+                }
+                doc.remove(map, j % len, &mut edits)
+            }
+            Op::Append(i) if !seqs.is_empty() => {
+                doc.append_item(&seqs[i % seqs.len()], vec![("name".into(), "x".into())], &mut edits)
+            }
+            _ => continue,
+        };
+    }
+    let updated = mutate(&apply_splices(text, &edits.splices).ok()?, muts);
+    let mut changes = edits.changes.clone();
+    changes.dedup();
+    Some((doc.docs, updated, changes))
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// Property C: the re-parse check that runs (events of the edited text against the
+    /// original tree) accepts exactly what the reference check (a second tree, compared
+    /// with the original after the changes) accepts, with the same error when it refuses.
+    #[test]
+    fn stream_check_agrees_with_tree_check(
+        f in file_s(),
+        ops in prop::collection::vec(op_s(), 1..4),
+        muts in prop::collection::vec(mutation_s(), 0..3),
+    ) {
+        let text = print(&f).text;
+        if let Some((docs, updated, changes)) = edited(&text, &ops, &muts) {
+            let fast = verify::verify(&docs, &updated, &changes).map_err(|e| e.to_string());
+            let reference = verify::tree::by_tree(&docs, &updated, &changes).map_err(|e| e.to_string());
+            prop_assert_eq!(
+                &fast,
+                &reference,
+                "\n--- original ---\n{:?}\n--- edited ---\n{:?}\n--- changes ---\n{:?}",
+                text,
+                updated,
+                changes
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Property D.
+
+/// Every event, span and error of a parse, up to the first error.
+fn events<T: saphyr_parser::input::Input>(mut parser: saphyr_parser::Parser<'_, T>) -> Vec<String> {
+    let mut out = Vec::new();
+    while let Some(ev) = parser.next_event() {
+        let stop = ev.is_err();
+        out.push(format!("{ev:?}"));
+        if stop {
+            break;
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(config(512))]
+
+    /// Property D: the parser reads tagbump's input (`yaml::input::Text`, a smaller buffer
+    /// size) exactly as it reads a `&str`: the same events, spans and errors.
+    #[test]
+    fn text_input_parses_like_str_input(text in hostile_text_s()) {
+        let want = events(saphyr_parser::Parser::new_from_str(&text));
+        let got = events(saphyr_parser::Parser::new(Text::new(&text)));
+        prop_assert_eq!(got, want, "{:?}", text);
     }
 }
 

@@ -4,6 +4,7 @@
 //! their meaning, and [`YamlDoc::finish`] applies and verifies them in one step.
 
 pub mod change;
+pub mod input;
 pub mod offsets;
 pub mod scalar;
 pub mod structure;

@@ -9,8 +9,9 @@
 
 use std::ops::Range;
 
-use saphyr_parser::{Event, Parser, ScalarStyle};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
+use super::input::Text;
 use super::offsets::Offsets;
 use super::scalar;
 
@@ -69,6 +70,15 @@ pub enum TreeError {
 }
 
 impl TreeError {
+    /// The parser's error, with the line and column it names.
+    pub fn syntax(e: &ScanError) -> Self {
+        TreeError::Syntax {
+            line: e.marker().line(),
+            col: e.marker().col() + 1,
+            msg: e.info().to_string(),
+        }
+    }
+
     pub fn line(&self) -> usize {
         match self {
             TreeError::Syntax { line, .. } | TreeError::DuplicateKey { line, .. } => *line,
@@ -120,21 +130,33 @@ impl Node {
     }
 }
 
+/// A scalar's style as the parser reports it.
+pub fn style_of(style: ScalarStyle) -> Style {
+    match style {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::Single,
+        ScalarStyle::DoubleQuoted => Style::Double,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    }
+}
+
+/// A node's tag as [`Node::tag`] holds it: `handle` + `suffix`.
+pub fn tag_string(tag: &Tag) -> String {
+    format!("{}{}", tag.handle, tag.suffix)
+}
+
 /// Parse every document of a stream.
 pub fn parse(text: &str) -> Result<Vec<Node>, TreeError> {
     let offsets = Offsets::new(text);
-    let mut parser = Parser::new_from_str(text);
+    let mut parser = Parser::new(Text::new(text));
     let mut builder = Builder {
         text,
         stack: Vec::new(),
         docs: Vec::new(),
     };
     while let Some(ev) = parser.next_event() {
-        let (ev, span) = ev.map_err(|e| TreeError::Syntax {
-            line: e.marker().line(),
-            col: e.marker().col() + 1,
-            msg: e.info().to_string(),
-        })?;
+        let (ev, span) = ev.map_err(|e| TreeError::syntax(&e))?;
         let start = offsets.byte(span.start.index());
         let end = offsets.byte(span.end.index());
         builder.event(ev, start..end, span.start.line())?;
@@ -167,13 +189,7 @@ impl Builder<'_> {
         let is_map = matches!(ev, Event::MappingStart(..));
         match ev {
             Event::Scalar(value, style, anchor, tag) => {
-                let style = match style {
-                    ScalarStyle::Plain => Style::Plain,
-                    ScalarStyle::SingleQuoted => Style::Single,
-                    ScalarStyle::DoubleQuoted => Style::Double,
-                    ScalarStyle::Literal => Style::Literal,
-                    ScalarStyle::Folded => Style::Folded,
-                };
+                let style = style_of(style);
                 let in_flow = self.in_flow();
                 let range = scalar::token_range(self.text, span.clone(), style);
                 // `line` is the parser's, for the span start; count only the few line breaks
@@ -193,7 +209,7 @@ impl Builder<'_> {
                         style,
                     },
                     anchor,
-                    tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    tag: tag.map(|t| tag_string(&t)),
                     range,
                     line,
                     in_flow,
@@ -235,7 +251,7 @@ impl Builder<'_> {
                 let node = Node {
                     kind,
                     anchor,
-                    tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                    tag: tag.map(|t| tag_string(&t)),
                     range: at..at,
                     line,
                     in_flow,
