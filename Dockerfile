@@ -10,7 +10,8 @@
 # rustls (rustls-native-certs reads it) and used by git's libcurl.
 #
 # The builder runs on the build machine's platform and cross-compiles for the target
-# platform (linux/amd64, linux/arm64): a multi-platform build needs no emulation.
+# platform (linux/amd64, linux/arm64): the Rust build is never emulated; only the final
+# stages' short RUN lines (apk add, adduser) run on the target platform (QEMU in CI).
 #
 # Base images are pinned by the digest of their multi-platform index. To refresh one:
 #   docker buildx imagetools inspect rust:1.95-bookworm      # the "Digest:" line
