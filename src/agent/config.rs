@@ -18,9 +18,14 @@
 //!     max_shrink: 0.5              # refuse to prune more than half of the inventory
 //!     force: false                 # take over fields other managers own
 //! credentials:
-//!   token_file: /etc/tagbump/git/token
+//!   token_file: /etc/tagbump/git/token   # or TAGBUMP_GIT_TOKEN in the environment
 //! webhook:
-//!   secret_file: /etc/tagbump/webhook/secret
+//!   secret_file: /etc/tagbump/webhook/secret   # or TAGBUMP_WEBHOOK_SECRET
+//! state_namespace: tagbump-system  # inventory/status ConfigMaps, Events, the Lease
+//!                                  # (default: $POD_NAMESPACE, else tagbump-system)
+//! work_dir: /tmp/tagbump-agent     # the sources' checkouts (an emptyDir in the Pod)
+//! leader_election: true            # replicas elect one leader through a Lease
+//! lease_duration: 15s
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -38,6 +43,10 @@ pub struct AgentConfig {
     pub sources: Vec<SourceConfig>,
     pub token_file: Option<PathBuf>,
     pub webhook_secret_file: Option<PathBuf>,
+    pub state_namespace: Option<String>,
+    pub work_dir: PathBuf,
+    pub leader_election: bool,
+    pub lease_duration: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +74,10 @@ struct Raw {
     sources: Vec<RawSource>,
     credentials: Option<RawCredentials>,
     webhook: Option<RawWebhook>,
+    state_namespace: Option<String>,
+    work_dir: Option<PathBuf>,
+    leader_election: Option<bool>,
+    lease_duration: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -256,6 +269,20 @@ impl AgentConfig {
                 force: s.force.unwrap_or(false),
             });
         }
+        let lease_duration = match &raw.lease_duration {
+            None => Duration::from_secs(15),
+            Some(t) => match duration(&t.value) {
+                Some(d) if d >= Duration::from_secs(2) => d,
+                _ => {
+                    errors.push(ConfigError::invalid(
+                        at(t.referenced),
+                        "lease_duration",
+                        format!("`{}` is not a duration of at least 2s (e.g. 15s)", t.value),
+                    ));
+                    Duration::from_secs(15)
+                }
+            },
+        };
         if raw.sources.is_empty() {
             errors.push(ConfigError::invalid(
                 Origin::File {
@@ -275,6 +302,10 @@ impl AgentConfig {
             sources,
             token_file: raw.credentials.and_then(|c| c.token_file),
             webhook_secret_file: raw.webhook.and_then(|w| w.secret_file),
+            state_namespace: raw.state_namespace,
+            work_dir: raw.work_dir.unwrap_or_else(|| PathBuf::from("/tmp/tagbump-agent")),
+            leader_election: raw.leader_election.unwrap_or(true),
+            lease_duration,
         })
     }
 }

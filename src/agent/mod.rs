@@ -10,11 +10,20 @@
 //! apply (server-side, in stages, kube-rs), drift, status, metrics, the webhook server,
 //! leader election, and the `tagbump agent` command.
 
+pub mod apply;
+pub mod cluster;
 pub mod config;
+pub mod drift;
 pub mod health;
 pub mod inventory;
+pub mod leader;
+pub mod metrics;
 pub mod prune;
 pub mod render;
+pub mod run;
+pub mod server;
 pub mod source;
+pub mod store;
 pub mod subprocess;
+pub mod sync;
 pub mod webhook;

@@ -32,6 +32,26 @@ pub enum Command {
     /// Run as a GitHub Action step: read the `INPUT_*` variables, run `update`, write the
     /// step's outputs and summary (what action.yml runs).
     Action,
+    /// Keep a cluster equal to config repositories: fetch, render, server-side apply,
+    /// prune, heal drift, report health (the in-cluster pull agent).
+    Agent(AgentArgs),
+}
+
+/// `tagbump agent`.
+#[derive(Debug, Clone, Args)]
+pub struct AgentArgs {
+    /// The agent's configuration file (sources, credentials, webhook, listen address).
+    #[arg(long, short = 'c', value_name = "FILE", env = "TAGBUMP_AGENT_CONFIG")]
+    pub config: PathBuf,
+
+    /// Kubeconfig to use (default: KUBECONFIG, ~/.kube/config, then the Pod's service account).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// Sync every source once, print the outcome and exit (1 when a source failed); no
+    /// leader election, no HTTP endpoint.
+    #[arg(long)]
+    pub once: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -15,6 +15,7 @@ impl Failure {
     pub const NO_TAG: u8 = 6;
     pub const GIT: u8 = 7;
     pub const GITHUB: u8 = 8;
+    pub const AGENT: u8 = 9;
 
     pub fn new(code: u8, error: impl Into<anyhow::Error>) -> Self {
         Self {

@@ -15,8 +15,11 @@
 //! - 6: no tag satisfies the policy;
 //! - 7: git failed (the server refused the credentials or the push, the branch is missing,
 //!   or every attempt lost the race); nothing was pushed;
-//! - 8: the GitHub API failed (after the commit: the pull request or the dispatch).
+//! - 8: the GitHub API failed (after the commit: the pull request or the dispatch);
+//! - 9: `tagbump agent` could not start (no cluster configuration, a secret file missing,
+//!   the listen address taken). `agent --once` exits 1 when a source failed to sync.
 
+mod agent;
 mod args;
 mod env;
 mod exit;
@@ -30,7 +33,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-pub use args::{Cli, Command, OutputFormat, RegistryArgs, ResolveArgs, SetArgs, UpdateArgs};
+pub use agent::run_agent;
+pub use args::{AgentArgs, Cli, Command, OutputFormat, RegistryArgs, ResolveArgs, SetArgs, UpdateArgs};
 pub use exit::Failure;
 pub use resolve::run_resolve;
 pub use set::{SetOutcome, run_set};
@@ -39,6 +43,11 @@ pub use update::{UpdateEnv, report as report_update, run_update, update_outcome}
 /// Parse the process arguments, run, print errors with their causes, return the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The agent prints from its tasks' threads: it must not run under this thread's lock
+    // of stdout.
+    if let Command::Agent(a) = &cli.command {
+        return exit(run_agent(a));
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let result = match cli.command {
@@ -46,8 +55,13 @@ pub fn main() -> ExitCode {
         Command::Resolve(a) => run_resolve(&a, &mut out),
         Command::Update(a) => run_update(&a, &mut out),
         Command::Action => Ok(crate::action::run(&std::env::vars().collect(), &mut out)),
+        Command::Agent(_) => unreachable!("handled above"),
     };
     let _ = out.flush();
+    exit(result)
+}
+
+fn exit(result: Result<u8, Failure>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {

@@ -1,0 +1,473 @@
+//! One sync of one source: fetch -> render -> apply in stages -> health -> prune -> status.
+//!
+//! A new commit is rendered; a render equal to the last applied one (same digest) is not
+//! applied again. An unchanged commit is not even rendered: the agent checks the objects it
+//! last applied for drift instead (a dry-run apply compared with the live object), and
+//! heals it or only reports it, as the source says. Pruning happens last, only after a
+//! successful apply of a new render, and only as [`super::prune::plan`] allows. Every step
+//! that fails ends the sync with a `Ready=False` condition whose reason names the step and
+//! whose message carries the error (a renderer's stderr, the API server's answer), and
+//! leaves the cluster and the inventory as they were.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kube::api::DeleteParams;
+
+use super::apply::{self, Conflicts, Prepared};
+use super::cluster::{Cluster, describe};
+use super::config::SourceConfig;
+use super::drift;
+use super::health::{Health, health};
+use super::inventory::{Inventory, ObjectRef};
+use super::metrics::{Metrics, SyncRecord};
+use super::prune::{self, Decision, Live, OWNER_LABEL, PRUNE_ANNOTATION, PRUNE_DATA_ANNOTATION, Plan};
+use super::render::{self, Object};
+use super::source::{Revision, Source};
+use super::store::{SourceStatus, Store, now};
+
+/// What every source's sync shares.
+pub struct Context {
+    pub cluster: Arc<Cluster>,
+    pub store: Store,
+    pub metrics: Arc<Metrics>,
+}
+
+/// A source and what the agent remembers of it between syncs.
+pub struct SourceSync {
+    pub cfg: SourceConfig,
+    source: Arc<Source>,
+    /// The status as last stored (loaded from the cluster on the first sync).
+    status: Option<SourceStatus>,
+    /// The objects of the last applied render, for the drift check.
+    applied: Option<Vec<Object>>,
+}
+
+/// What a sync ended with, for the caller's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub ok: bool,
+    pub line: String,
+}
+
+impl SourceSync {
+    pub fn new(cfg: SourceConfig, source: Source) -> SourceSync {
+        SourceSync {
+            cfg,
+            source: Arc::new(source),
+            status: None,
+            applied: None,
+        }
+    }
+
+    fn conflicts(&self) -> Conflicts {
+        Conflicts::of(self.cfg.force, self.cfg.self_heal)
+    }
+
+    fn default_namespace(&self) -> &str {
+        self.cfg.namespace.as_deref().unwrap_or("default")
+    }
+
+    /// Run one sync; never panics on a cluster or source failure, which end in the status.
+    pub async fn sync(&mut self, ctx: &Context) -> Summary {
+        let started = Instant::now();
+        let name = self.cfg.name.clone();
+        let mut st = match self.status.take() {
+            Some(s) => s,
+            None => match ctx.store.load(&name).await {
+                Ok(s) => s,
+                Err(e) => {
+                    ctx.metrics.record(
+                        &name,
+                        &SyncRecord {
+                            seconds: started.elapsed().as_secs_f64(),
+                            ..Default::default()
+                        },
+                    );
+                    return Summary {
+                        ok: false,
+                        line: format!("{name}: {e}"),
+                    };
+                }
+            },
+        };
+        let mut record = SyncRecord::default();
+        let result = self.run(ctx, &mut st, &mut record, started).await;
+        st.last_sync_time = now();
+        let (ok, line) = match result {
+            Ok(line) => (true, line),
+            Err((reason, message)) => {
+                if st.set("Ready", "False", reason, &message) {
+                    ctx.store.event(&name, true, reason, &message).await;
+                }
+                (false, format!("{reason}: {message}"))
+            }
+        };
+        if ok
+            && st.set(
+                "Ready",
+                "True",
+                "Synced",
+                &format!("{line} at {}", short(&st.last_applied_commit)),
+            )
+        {
+            ctx.store.event(&name, false, "Synced", &line).await;
+        }
+        record.seconds = started.elapsed().as_secs_f64();
+        record.success = ok;
+        record.inventory = st.inventory.len();
+        ctx.metrics.record(&name, &record);
+        let saved = ctx.store.save(&name, &st).await;
+        self.status = Some(st);
+        match saved {
+            Ok(()) => Summary {
+                ok,
+                line: format!("{name}: {line}"),
+            },
+            Err(e) => {
+                // The status could not be stored: load it afresh next time.
+                self.status = None;
+                Summary {
+                    ok: false,
+                    line: format!("{name}: {line}; {e}"),
+                }
+            }
+        }
+    }
+
+    async fn run(
+        &mut self,
+        ctx: &Context,
+        st: &mut SourceStatus,
+        record: &mut SyncRecord,
+        started: Instant,
+    ) -> Result<String, (&'static str, String)> {
+        let deadline = started + self.cfg.timeout;
+        let source = Arc::clone(&self.source);
+        let rev: Revision = tokio::task::spawn_blocking(move || source.fetch())
+            .await
+            .map_err(|e| ("FetchFailed", e.to_string()))?
+            .map_err(|e| ("FetchFailed", e.to_string()))?;
+        st.last_attempted_commit = rev.commit.clone();
+
+        if rev.commit == st.last_applied_commit && self.applied.is_some() {
+            let n = self.drift(ctx, st, record, deadline).await?;
+            self.health(ctx, st).await;
+            return Ok(n);
+        }
+
+        let renderer = self.cfg.render.clone();
+        let dir: PathBuf = self.source.render_dir();
+        let limit = self.cfg.timeout;
+        let rendered = tokio::task::spawn_blocking(move || render::render(&renderer, &dir, limit))
+            .await
+            .map_err(|e| ("RenderFailed", e.to_string()))?
+            .map_err(|e| ("RenderFailed", e.to_string()))?;
+
+        if rendered.digest == st.last_applied_digest && self.applied.is_some() {
+            // Another commit, the same objects: nothing to apply; look for drift instead.
+            st.last_applied_commit = rev.commit.clone();
+            let n = self.drift(ctx, st, record, deadline).await?;
+            self.health(ctx, st).await;
+            return Ok(n);
+        }
+
+        let applied = apply::apply_all(
+            &ctx.cluster,
+            &rendered.objects,
+            &self.cfg.name,
+            self.default_namespace(),
+            self.conflicts(),
+            deadline,
+        )
+        .await;
+        record.applied = applied.objects.len() as u64;
+        if !applied.taken_over.is_empty() {
+            let list = applied.taken_over.join("\n");
+            record.drifted = applied.taken_over.len() as u64;
+            ctx.store.event(&self.cfg.name, false, "DriftHealed", &list).await;
+        }
+        let ids: BTreeSet<ObjectRef> = applied.objects.iter().map(|(p, _)| p.id.clone()).collect();
+        if !applied.errors.is_empty() {
+            // Keep owning what was applied before and what was applied now; prune nothing.
+            st.inventory.0.extend(ids);
+            return Err((
+                "ApplyFailed",
+                format!(
+                    "{} of {} objects failed; nothing pruned:\n{}",
+                    applied.errors.len(),
+                    rendered.objects.len(),
+                    applied.errors.join("\n")
+                ),
+            ));
+        }
+        st.last_applied_commit = rev.commit.clone();
+        st.last_applied_digest = rendered.digest.clone();
+        st.drifted.clear();
+        st.set("Drifted", "False", "Applied", "the render was just applied");
+        if rev.committed_at > 0 {
+            let age = chrono::Utc::now().timestamp() - rev.committed_at;
+            record.commit_to_applied = Some(age.max(0) as f64);
+        }
+        self.applied = Some(rendered.objects);
+        self.health(ctx, st).await;
+
+        let pruned = if self.cfg.prune {
+            self.prune(ctx, st, &ids).await
+        } else {
+            st.inventory = Inventory(ids);
+            0
+        };
+        record.pruned = pruned as u64;
+        Ok(format!(
+            "applied {} object(s){}",
+            applied.objects.len(),
+            if pruned > 0 {
+                format!(", pruned {pruned}")
+            } else {
+                String::new()
+            }
+        ))
+    }
+
+    async fn prepared(&self, ctx: &Context) -> Result<Vec<Prepared>, (&'static str, String)> {
+        let mut out = Vec::new();
+        for o in self.applied.as_deref().unwrap_or_default() {
+            let p = apply::prepare(&ctx.cluster, o, &self.cfg.name, self.default_namespace())
+                .await
+                .map_err(|e| ("DriftCheckFailed", e))?;
+            out.push(p);
+        }
+        Ok(out)
+    }
+
+    /// Compare the last applied objects with the cluster; heal when the source says so.
+    async fn drift(
+        &self,
+        ctx: &Context,
+        st: &mut SourceStatus,
+        record: &mut SyncRecord,
+        deadline: Instant,
+    ) -> Result<String, (&'static str, String)> {
+        let mut drifted: Vec<(Prepared, String)> = Vec::new();
+        for p in self.prepared(ctx).await? {
+            if Instant::now() > deadline {
+                return Err((
+                    "DriftCheckFailed",
+                    "the sync's timeout passed during the drift check".into(),
+                ));
+            }
+            let live = ctx
+                .cluster
+                .get(&p.kind, &p.namespace, &p.name)
+                .await
+                .map_err(|e| ("DriftCheckFailed", format!("{}: {}", p.describe(), describe(&e))))?;
+            let what = match live {
+                None => Some("deleted".to_string()),
+                Some(live) => {
+                    // Forced, so a field a manual edit took over shows as the difference it
+                    // is (unforced, the dry run would only say "conflict").
+                    match apply::apply_one(&ctx.cluster, &p, Conflicts::Force, true).await {
+                        Ok((dry, _)) => {
+                            let diffs = drift::differences(&live, &dry, 5);
+                            (!diffs.is_empty()).then(|| diffs.join(", "))
+                        }
+                        Err(e) => return Err(("DriftCheckFailed", e)),
+                    }
+                }
+            };
+            if let Some(what) = what {
+                drifted.push((p, what));
+            }
+        }
+        record.drifted = drifted.len() as u64;
+        st.drifted = drifted.iter().map(|(p, w)| format!("{}: {w}", p.id)).collect();
+        if drifted.is_empty() {
+            st.set(
+                "Drifted",
+                "False",
+                "NoDrift",
+                "the cluster matches the last applied render",
+            );
+            return Ok("no change".into());
+        }
+        let list = st.drifted.join("\n");
+        if !self.cfg.self_heal {
+            if st.set("Drifted", "True", "DriftDetected", &list) {
+                ctx.store
+                    .event(
+                        &self.cfg.name,
+                        true,
+                        "DriftDetected",
+                        &format!("not healed (self_heal: false):\n{list}"),
+                    )
+                    .await;
+            }
+            return Ok(format!("{} object(s) drifted (reported, not healed)", drifted.len()));
+        }
+        let mut errors = Vec::new();
+        for (p, _) in &drifted {
+            if let Err(e) = apply::apply_one(&ctx.cluster, p, self.conflicts(), false).await {
+                errors.push(e);
+            }
+        }
+        record.applied = (drifted.len() - errors.len()) as u64;
+        if !errors.is_empty() {
+            st.set("Drifted", "True", "HealFailed", &errors.join("\n"));
+            return Err(("HealFailed", errors.join("\n")));
+        }
+        st.set("Drifted", "False", "Healed", &list);
+        ctx.store.event(&self.cfg.name, false, "DriftHealed", &list).await;
+        Ok(format!("healed {} drifted object(s)", drifted.len()))
+    }
+
+    /// Read the health of every applied object into the status.
+    async fn health(&self, ctx: &Context, st: &mut SourceStatus) {
+        let prepared = match self.prepared(ctx).await {
+            Ok(p) => p,
+            Err((_, e)) => {
+                st.health = format!("unknown: {e}");
+                st.set("Healthy", "Unknown", "HealthCheckFailed", &e);
+                return;
+            }
+        };
+        let (mut healthy, mut progressing, mut degraded, mut notes) = (0, 0, 0, Vec::new());
+        for p in &prepared {
+            match ctx.cluster.get(&p.kind, &p.namespace, &p.name).await {
+                Ok(Some(live)) => match health(&live) {
+                    Health::Healthy => healthy += 1,
+                    Health::Progressing(w) => {
+                        progressing += 1;
+                        notes.push(format!("{} progressing: {w}", p.id));
+                    }
+                    Health::Degraded(w) => {
+                        degraded += 1;
+                        notes.push(format!("{} degraded: {w}", p.id));
+                    }
+                },
+                Ok(None) => {
+                    degraded += 1;
+                    notes.push(format!("{} is missing", p.id));
+                }
+                Err(e) => {
+                    progressing += 1;
+                    notes.push(format!("{}: {}", p.id, describe(&e)));
+                }
+            }
+        }
+        let mut summary = format!("{healthy} healthy, {progressing} progressing, {degraded} degraded");
+        for n in notes.iter().take(10) {
+            summary.push('\n');
+            summary.push_str(n);
+        }
+        st.health = summary.clone();
+        let (status, reason) = match (degraded, progressing) {
+            (0, 0) => ("True", "Healthy"),
+            (0, _) => ("False", "Progressing"),
+            _ => ("False", "Degraded"),
+        };
+        if st.set("Healthy", status, reason, &summary) && reason != "Progressing" {
+            ctx.store
+                .event(&self.cfg.name, reason == "Degraded", reason, &summary)
+                .await;
+        }
+    }
+
+    /// Delete what left the render, as [`prune::plan`] allows; the new inventory.
+    async fn prune(&self, ctx: &Context, st: &mut SourceStatus, rendered: &BTreeSet<ObjectRef>) -> usize {
+        let old = std::mem::take(&mut st.inventory);
+        let mut lives: HashMap<ObjectRef, Option<Live>> = HashMap::new();
+        let mut apis = HashMap::new();
+        let mut lookup_failed = Vec::new();
+        for r in old.0.iter().filter(|r| !rendered.contains(r)) {
+            let kind = match ctx.cluster.kind_in_group(&r.group, &r.kind).await {
+                Ok(k) => k,
+                Err(e) => {
+                    lookup_failed.push(format!("{r}: {e}"));
+                    continue;
+                }
+            };
+            match ctx.cluster.get(&kind, &r.namespace, &r.name).await {
+                Ok(live) => {
+                    lives.insert(r.clone(), live.map(|v| live_of(&v)));
+                }
+                Err(e) => lookup_failed.push(format!("{r}: {}", describe(&e))),
+            }
+            apis.insert(r.clone(), kind);
+        }
+        if !lookup_failed.is_empty() {
+            st.inventory = Inventory(old.0.union(rendered).cloned().collect());
+            st.prune_refused = format!("could not look up objects to prune:\n{}", lookup_failed.join("\n"));
+            st.set("PruneBlocked", "True", "LookupFailed", &st.prune_refused.clone());
+            return 0;
+        }
+        let plan = prune::plan(&self.cfg.name, &old, rendered, self.cfg.max_shrink, |r| {
+            lives.get(r).cloned().flatten()
+        });
+        match plan {
+            Plan::Refused(why) => {
+                st.inventory = Inventory(old.0.union(rendered).cloned().collect());
+                st.prune_refused = why.clone();
+                if st.set("PruneBlocked", "True", "Refused", &why) {
+                    ctx.store.event(&self.cfg.name, true, "PruneRefused", &why).await;
+                }
+                0
+            }
+            Plan::Candidates(candidates) => {
+                st.prune_refused.clear();
+                st.set("PruneBlocked", "False", "Allowed", "");
+                let mut inventory = rendered.clone();
+                let mut deleted = Vec::new();
+                let mut kept = Vec::new();
+                for (r, decision) in candidates {
+                    match decision {
+                        Decision::Keep(why) => kept.push(format!("kept {r}: {why}")),
+                        Decision::Delete => {
+                            let api = ctx.cluster.api(&apis[&r], &r.namespace);
+                            match api.delete(&r.name, &DeleteParams::background()).await {
+                                Ok(_) => deleted.push(r.to_string()),
+                                Err(e) if super::cluster::is_not_found(&e) => {}
+                                Err(e) => {
+                                    kept.push(format!("failed to delete {r}: {}", describe(&e)));
+                                    inventory.insert(r);
+                                }
+                            }
+                        }
+                    }
+                }
+                st.inventory = Inventory(inventory);
+                let n = deleted.len();
+                if n > 0 {
+                    ctx.store
+                        .event(&self.cfg.name, false, "Pruned", &deleted.join("\n"))
+                        .await;
+                }
+                st.pruned = deleted.into_iter().chain(kept).collect();
+                n
+            }
+        }
+    }
+}
+
+fn live_of(v: &serde_json::Value) -> Live {
+    let s = |p: &str| v.pointer(p).and_then(serde_json::Value::as_str).map(str::to_string);
+    let esc = |k: &str| k.replace('~', "~0").replace('/', "~1");
+    Live {
+        owner: s(&format!("/metadata/labels/{}", esc(OWNER_LABEL))),
+        prune: s(&format!("/metadata/annotations/{}", esc(PRUNE_ANNOTATION))),
+        prune_data: s(&format!("/metadata/annotations/{}", esc(PRUNE_DATA_ANNOTATION))),
+    }
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}
+
+/// A jittered wait: `interval` plus or minus a tenth, so replicas and sources spread out.
+pub fn jittered(interval: Duration) -> Duration {
+    let ms = interval.as_millis() as u64;
+    let spread = ms / 10;
+    Duration::from_millis(ms - spread + fastrand::u64(0..=spread * 2))
+}
