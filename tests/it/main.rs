@@ -2,6 +2,7 @@
 //! the `tagbump` binary lives in a module here, sharing the helpers in `support`.
 
 mod action;
+mod agent;
 mod cli;
 mod conformance;
 mod credentials;
