@@ -182,7 +182,7 @@ fn of_two_agents_one_leads_and_the_other_takes_over() {
     first.wait_for_line("became the leader", WAIT);
     let mut second = f.spawn();
     let leader = |a: &super::Agent| {
-        http(&a, "GET", "/metrics", &[], b"")
+        http(a, "GET", "/metrics", &[], b"")
             .1
             .contains("\ntagbump_agent_leader 1\n")
     };
