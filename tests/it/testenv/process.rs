@@ -7,12 +7,15 @@
 //! fallback when a script does not exit in time. If the test process dies instead, the
 //! pipe closes without "stop": the script stops its processes and removes the test's
 //! temporary directory itself.
+//!
+//! A script may also take commands: [`Server::command`] writes one line on its stdin and
+//! waits for the JSON line it answers (kube.py restarts its API server that way).
 
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 const INSTALL_HINT: &str = "hint: run scripts/testenv/install.sh, or: \
@@ -69,7 +72,11 @@ pub fn tail(path: &Path) -> String {
 pub struct Server {
     child: Child,
     stdin: Option<ChildStdin>,
+    /// The lines of its stdout, read on a thread (see [`Server::spawn`]); in a Mutex only so
+    /// that a Server stays `Sync`.
+    lines: Mutex<mpsc::Receiver<String>>,
     name: String,
+    log: PathBuf,
 }
 
 impl Server {
@@ -87,6 +94,18 @@ impl Server {
         env: &[(&str, &str)],
         log: &Path,
     ) -> (Server, serde_json::Value) {
+        Server::spawn(script_name, args, env, log, Duration::from_secs(30))
+    }
+
+    /// [`Server::start_with_env`], waiting at most `ready_timeout` for the JSON line (for a
+    /// script that starts slow servers, such as kube.py).
+    pub fn spawn(
+        script_name: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: &Path,
+        ready_timeout: Duration,
+    ) -> (Server, serde_json::Value) {
         let stderr = fs_err::File::create(log).unwrap().into_parts().0;
         let mut child = Command::new(python())
             .arg(script(script_name))
@@ -99,19 +118,30 @@ impl Server {
             .unwrap_or_else(|e| panic!("cannot start {script_name}: {e}"));
         let stdin = child.stdin.take();
         let stdout = child.stdout.take().unwrap();
+        // Read the lines on a thread so that a hung script is a timeout, not a hung test. The
+        // thread ends when the script exits (its stdout closes) or the Server is gone.
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let mut server = Server {
             child,
             stdin,
+            lines: Mutex::new(lines),
             name: script_name.to_string(),
+            log: log.to_path_buf(),
         };
-        // Read the line on a thread so that a hung script is a timeout, not a hung test.
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
+        let line = server
+            .lines
+            .get_mut()
+            .unwrap()
+            .recv_timeout(ready_timeout)
+            .unwrap_or_default();
         match serde_json::from_str(&line) {
             Ok(ready) => (server, ready),
             Err(_) => {
@@ -127,6 +157,30 @@ impl Server {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Write `command` as one line on the script's stdin and return the JSON line it answers;
+    /// panics, showing its log, when no such line comes within `timeout` (the script exited,
+    /// hung, or printed something else).
+    pub fn command(&mut self, command: &str, timeout: Duration) -> serde_json::Value {
+        assert!(!command.contains('\n'), "one line: {command:?}");
+        let stdin = self.stdin.as_mut().expect("the server is running");
+        let written = stdin
+            .write_all(format!("{command}\n").as_bytes())
+            .and_then(|()| stdin.flush());
+        let line = match written {
+            Ok(()) => self.lines.get_mut().unwrap().recv_timeout(timeout).ok(),
+            Err(_) => None, // it exited: its log says why
+        };
+        match line.as_deref().map(serde_json::from_str) {
+            Some(Ok(reply)) => reply,
+            _ => panic!(
+                "{} did not answer {command:?} within {timeout:?} (got {line:?}); its log ({}):\n{}",
+                self.name,
+                self.log.display(),
+                tail(&self.log)
+            ),
+        }
     }
 
     /// Say "stop" on its stdin and close it (the script then stops its children and exits),
