@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use kube::api::DeleteParams;
 
 use super::apply::{self, Conflicts, Prepared};
-use super::cluster::{Cluster, describe};
+use super::cluster::{Cluster, ClusterError, describe};
 use super::config::SourceConfig;
 use super::drift;
 use super::health::{Health, health};
@@ -384,6 +384,11 @@ impl SourceSync {
         for r in old.0.iter().filter(|r| !rendered.contains(r)) {
             let kind = match ctx.cluster.kind_in_group(&r.group, &r.kind).await {
                 Ok(k) => k,
+                // Its kind is not served any more (the CRD went): the object went with it.
+                Err(ClusterError::UnknownKind { .. }) => {
+                    lives.insert(r.clone(), None);
+                    continue;
+                }
                 Err(e) => {
                     lookup_failed.push(format!("{r}: {e}"));
                     continue;
