@@ -7,6 +7,11 @@
 //! source's target namespace and the agent's state namespace at once); the restart test
 //! has its own server. There is no kubelet or scheduler: Pods never run, so health is tested
 //! by writing the workload's `status` subresource, as a kubelet-driven controller would.
+//!
+//! With `TAGBUMP_TEST_KUBECONFIG` the same tests run on an existing cluster of a current
+//! Kubernetes (.github/workflows/agent-e2e.yml: kind); there Pods run, and the health test
+//! waits for them instead ([`KubeServer::has_kubelet`]). The restart test needs a server of
+//! its own and is skipped there.
 
 mod daemon;
 mod once;
@@ -158,6 +163,13 @@ impl<'k> Fixture<'k> {
             "jsonpath={range .items[*]}{.reason}{\"\\n\"}{end}",
         ]);
         out.lines().map(str::to_string).collect()
+    }
+}
+
+/// An external cluster outlives the tests: the namespace goes (kept when the test failed).
+impl Drop for Fixture<'_> {
+    fn drop(&mut self) {
+        self.kube.drop_namespace(&self.ns);
     }
 }
 

@@ -40,7 +40,8 @@ fn first_sync_applies_labels_and_records_the_commit() {
     );
     let (status, reason, _) = f.condition("Ready").unwrap();
     assert_eq!((status.as_str(), reason.as_str()), ("True", "Synced"));
-    // No kubelet: the Deployment is not available, and the status says so.
+    // No kubelet (or, on a cluster with one, an image that does not exist): the Deployment
+    // is not available, and the status says so.
     let (status, reason, message) = f.condition("Healthy").unwrap();
     assert_eq!(
         (status.as_str(), reason.as_str()),
@@ -254,7 +255,8 @@ fn prune_safeguard_opted_out_and_foreign_objects_are_kept() {
     assert_eq!(f.status("inventorySize"), "2", "kept objects leave the inventory");
 }
 
-/// What a kubelet would write: the Pods of `app` running and Ready (there is none here).
+/// What a kubelet would write: the Pods of `app` running and Ready (for the local server,
+/// which has no kubelet).
 fn make_pods_ready(f: &Fixture, app: &str, want: usize) {
     let selector = format!("app={app}");
     let mut names = Vec::new();
@@ -292,22 +294,35 @@ fn make_pods_ready(f: &Fixture, app: &str, want: usize) {
     }
 }
 
+/// A tiny image that runs (on a cluster with a kubelet), and that kind's nodes hold already.
+const PAUSE_IMAGE: &str = "registry.k8s.io/pause:3.10.1";
+
 #[test]
 fn health_follows_the_workload_status() {
     let f = Fixture::new(KubeServer::shared());
-    // `stuck` gives up after 1 s: the deployment controller marks it ProgressDeadlineExceeded.
+    // `stuck` gives up after 1 s: the deployment controller marks it ProgressDeadlineExceeded
+    // (its image does not exist, so no Pod of it gets Ready on a cluster with a kubelet either).
     let stuck = deployment("stuck", "ghcr.io/acme/stuck:1.0.0")
         .replace("  replicas: 2\n", "  replicas: 1\n  progressDeadlineSeconds: 1\n");
-    f.commit(&[("app/web.yaml", &deployment("web", "ghcr.io/acme/web:1.0.0"))], "web");
+    f.commit(&[("app/web.yaml", &deployment("web", PAUSE_IMAGE))], "web");
     f.once_ok();
     assert_eq!(f.condition("Healthy").unwrap().1, "Progressing");
-    // The controllers of the real API server turn Ready Pods into an available Deployment.
-    make_pods_ready(&f, "web", 2);
+    // The controllers of the real API server turn Ready Pods into an available Deployment;
+    // the Pods get Ready by a kubelet where there is one, else the test plays kubelet.
+    let limit = if f.kube.has_kubelet() {
+        std::time::Duration::from_secs(180)
+    } else {
+        make_pods_ready(&f, "web", 2);
+        std::time::Duration::from_secs(30)
+    };
     super::eventually(
-        std::time::Duration::from_secs(30),
+        limit,
         "the deployment controller counts the Pods available",
         || f.field("deployment", "web", "{.status.availableReplicas}").as_deref() == Some("2"),
-        String::new,
+        || {
+            f.try_kubectl(&["get", "pods", "-l", "app=web", "-o", "wide"])
+                .unwrap_or_default()
+        },
     );
     f.once_ok();
     let (s, reason, message) = f.condition("Healthy").unwrap();
@@ -377,7 +392,7 @@ fn the_example_rbac_is_enough_and_no_more() {
     let kube = KubeServer::shared();
     let f = Fixture::new(kube);
     // The example binds the service account tagbump-agent of tagbump-system; the test
-    // binds the same roles to the harness's `agent` user, in this test's namespace.
+    // binds the same roles to the harness's agent principal, in this test's namespace.
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/agent");
     let rbac = fs_err::read_to_string(root.join("rbac.yaml"))
         .unwrap()
@@ -385,10 +400,28 @@ fn the_example_rbac_is_enough_and_no_more() {
         .replace("namespace: shop", &format!("namespace: {}", f.ns))
         .replace("name: tagbump-agent-deployer\n", &format!("name: {}-deployer\n", f.ns))
         .replace(
-            "  - kind: ServiceAccount\n    name: tagbump-agent\n",
-            "  - kind: User\n    name: agent\n    apiGroup: rbac.authorization.k8s.io\n",
+            &format!(
+                "  - kind: ServiceAccount\n    name: tagbump-agent\n    namespace: {}\n",
+                f.ns
+            ),
+            &kube.agent_subject().yaml_item(),
         );
-    kube.kubectl_with_input(User::Admin, &["apply", "-f", "-"], &rbac);
+    assert!(
+        !rbac.contains("name: tagbump-agent\n"),
+        "a subject left unreplaced:\n{rbac}"
+    );
+    kube.kubectl_ok(User::Admin, &["apply", "-f", "-"], Some(&rbac));
+    // RBAC takes effect once each API server's informer has seen the bindings.
+    super::eventually(
+        std::time::Duration::from_secs(30),
+        "the agent principal may patch Deployments",
+        || {
+            let can = ["auth", "can-i", "patch", "deployments.apps", "-n", &f.ns];
+            let out = kube.kubectl_command(User::Agent).args(can).output().unwrap();
+            String::from_utf8_lossy(&out.stdout).trim() == "yes"
+        },
+        String::new,
+    );
     f.commit(
         &[
             ("app/web.yaml", &deployment("web", "ghcr.io/acme/web:1.0.0")),
