@@ -85,8 +85,12 @@ CMD ["action"]
 
 # The pull agent, in the cluster: a numeric non-root user (runAsNonRoot can check it), with
 # a passwd entry and a home so that git finds an identity and a config path.
+# kustomize for `render: kustomize` (Alpine's community package); KCL has no Alpine package:
+# a source with `render: kcl` needs an image built FROM this one with `kcl` added.
 FROM runtime AS agent
-RUN adduser -D -u 65532 -h /home/nonroot -s /sbin/nologin nonroot
+# hadolint ignore=DL3018
+RUN apk add --no-cache kustomize \
+    && adduser -D -u 65532 -h /home/nonroot -s /sbin/nologin nonroot
 ENV HOME=/home/nonroot
 WORKDIR /home/nonroot
 USER 65532:65532
