@@ -1,6 +1,7 @@
 //! The examples stay true: every tagbump.yaml under examples/ is a valid config, the
 //! Kustomize config repo renders and bumps, the KCL one evaluates and bumps, the app repo's
-//! workflow passes only inputs action.yml declares, and the local demo runs end to end.
+//! workflow passes only inputs action.yml declares, the local demo runs end to end, and the
+//! agent's manifests pass a server-side dry run.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -143,4 +144,42 @@ fn the_local_demo_runs() {
     );
     assert!(stdout.contains("main is up to date"), "{stdout}");
     assert!(stderr.contains("1.6.0-rc.1    outside the range"), "{stderr}");
+}
+
+/// examples/agent: its agent.yaml (inside the ConfigMap) is a valid agent config, and the
+/// API server accepts every manifest (a server-side dry run: schema, RBAC references,
+/// Deployment fields), with the requests and the security settings the issue asks for.
+#[test]
+fn the_agent_manifests_are_accepted_by_the_api_server() {
+    use crate::testenv::{KubeServer, User};
+    let dir = Path::new(EXAMPLES).join("agent");
+    let rendered = kustomize(&dir);
+    let docs: Vec<serde_json::Value> = rendered
+        .split("\n---\n")
+        .map(|d| serde_saphyr::from_str(d).unwrap())
+        .collect();
+    let config = docs
+        .iter()
+        .find(|d| d["kind"] == "ConfigMap")
+        .and_then(|d| d["data"]["agent.yaml"].as_str())
+        .expect("the agent.yaml ConfigMap");
+    tagbump::agent::config::AgentConfig::parse("examples/agent/config.yaml", config).unwrap_or_else(|e| panic!("{e}"));
+    let deploy = docs.iter().find(|d| d["kind"] == "Deployment").unwrap();
+    let pod = &deploy["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+    assert_eq!(c["resources"]["requests"]["cpu"], "10m");
+    assert_eq!(c["resources"]["requests"]["memory"], "32Mi");
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+
+    // The namespaces must exist for a dry run of what goes in them.
+    let kube = KubeServer::shared();
+    for ns in ["tagbump-system", "shop"] {
+        let out = kube.kubectl(&["create", "namespace", ns]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() || err.contains("AlreadyExists"), "{err}");
+    }
+    let out = kube.kubectl_ok(User::Admin, &["apply", "--dry-run=server", "-f", "-"], Some(&rendered));
+    let applied: Vec<&str> = out.lines().filter(|l| l.ends_with("(server dry run)")).collect();
+    assert_eq!(applied.len(), docs.len(), "{out}");
 }
