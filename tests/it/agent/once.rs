@@ -294,7 +294,7 @@ fn make_pods_ready(f: &Fixture, app: &str, want: usize) {
     }
 }
 
-/// A tiny image that runs (on a cluster with a kubelet), and that kind's nodes hold already.
+/// A tiny image that really runs, on a cluster with a kubelet (the sandbox image of containerd).
 const PAUSE_IMAGE: &str = "registry.k8s.io/pause:3.10.1";
 
 #[test]
