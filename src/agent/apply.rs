@@ -88,6 +88,7 @@ pub async fn prepare(cluster: &Cluster, o: &Object, source: &str, default_namesp
         .as_object_mut()
         .ok_or_else(|| format!("{}: metadata.labels is not a mapping", o.origin))?
         .insert(OWNER_LABEL.into(), Value::String(source.to_string()));
+    default_protocols(&mut body, o.api_version == "v1" && o.kind == "Service");
     let id = ObjectRef::of(o, kind.namespaced, default_namespace);
     Ok(Prepared {
         id,
@@ -97,6 +98,49 @@ pub async fn prepare(cluster: &Cluster, o: &Object, source: &str, default_namesp
         body,
         origin: o.origin.clone(),
     })
+}
+
+/// Fill in `protocol: TCP` where a port omits it: in a Service's `spec.ports` and in the
+/// `ports` of every container list, wherever a pod template sits. The API server defaults it
+/// anyway, but its server-side apply in Kubernetes before 1.22 rejects a port without it
+/// ("associative list with keys has an element that omits key field \"protocol\"", the
+/// list's key being port and protocol), and later versions still see the defaulted field as
+/// a difference on every drift check. Flux does the same normalisation for the same reason.
+pub fn default_protocols(body: &mut Value, service: bool) {
+    fn fill(ports: &mut Value) {
+        for p in ports.as_array_mut().into_iter().flatten() {
+            if let Some(p) = p.as_object_mut()
+                && !p.contains_key("protocol")
+            {
+                p.insert("protocol".into(), Value::String("TCP".into()));
+            }
+        }
+    }
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(map) => {
+                for (k, child) in map.iter_mut() {
+                    if matches!(k.as_str(), "containers" | "initContainers" | "ephemeralContainers") {
+                        for c in child.as_array_mut().into_iter().flatten() {
+                            if let Some(ports) = c.get_mut("ports") {
+                                fill(ports);
+                            }
+                        }
+                    } else {
+                        walk(child);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    if service && let Some(ports) = body.pointer_mut("/spec/ports") {
+        fill(ports);
+    }
+    if let Some(spec) = body.get_mut("spec") {
+        walk(spec);
+    }
 }
 
 /// The outcome of applying a render.
@@ -248,4 +292,33 @@ async fn wait_established(cluster: &Cluster, crds: &[Prepared], deadline: Instan
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::default_protocols;
+
+    #[test]
+    fn ports_get_their_default_protocol() {
+        let mut svc = json!({"spec": {"ports": [{"port": 80}, {"port": 53, "protocol": "UDP"}]}});
+        default_protocols(&mut svc, true);
+        assert_eq!(svc["spec"]["ports"][0]["protocol"], "TCP");
+        assert_eq!(svc["spec"]["ports"][1]["protocol"], "UDP");
+        let mut cron = json!({"spec": {"jobTemplate": {"spec": {"template": {"spec": {
+            "containers": [{"name": "a", "ports": [{"containerPort": 8080}]}],
+            "initContainers": [{"name": "b"}]
+        }}}}}});
+        default_protocols(&mut cron, false);
+        assert_eq!(
+            cron.pointer("/spec/jobTemplate/spec/template/spec/containers/0/ports/0/protocol"),
+            Some(&json!("TCP"))
+        );
+        // Only ports lists are touched; a custom resource's own `ports` field is not a
+        // Service's.
+        let mut cr = json!({"spec": {"ports": [{"port": 1}]}});
+        default_protocols(&mut cr, false);
+        assert_eq!(cr, json!({"spec": {"ports": [{"port": 1}]}}));
+    }
 }

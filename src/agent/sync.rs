@@ -199,7 +199,7 @@ impl SourceSync {
                     "{} of {} objects failed; nothing pruned:\n{}",
                     applied.errors.len(),
                     rendered.objects.len(),
-                    applied.errors.join("\n")
+                    first_lines(&applied.errors, 10)
                 ),
             ));
         }
@@ -464,6 +464,16 @@ fn live_of(v: &serde_json::Value) -> Live {
         prune: s(&format!("/metadata/annotations/{}", esc(PRUNE_ANNOTATION))),
         prune_data: s(&format!("/metadata/annotations/{}", esc(PRUNE_DATA_ANNOTATION))),
     }
+}
+
+/// The first `n` of `lines`, and how many more there are (a render of a thousand objects
+/// that all fail the same way must not make a megabyte of status).
+fn first_lines(lines: &[String], n: usize) -> String {
+    let mut out = lines.iter().take(n).cloned().collect::<Vec<_>>().join("\n");
+    if lines.len() > n {
+        out.push_str(&format!("\n... and {} more", lines.len() - n));
+    }
+    out
 }
 
 fn short(commit: &str) -> &str {

@@ -463,3 +463,33 @@ fn the_example_rbac_is_enough_and_no_more() {
         None,
     );
 }
+
+/// Regression (bench/agent): server-side apply before Kubernetes 1.22 refuses a port without
+/// `protocol` ("associative list with keys has an element that omits key field"); the agent
+/// fills in the default, so plain manifests apply, and a second sync finds no drift.
+#[test]
+fn ports_without_a_protocol_apply() {
+    let kube = KubeServer::shared();
+    let f = Fixture::new(kube);
+    let service = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n    - port: 80\n      targetPort: 8080\n";
+    let web = deployment("web", "ghcr.io/acme/web:1.0.0").replace(
+        "          image: ghcr.io/acme/web:1.0.0\n",
+        "          image: ghcr.io/acme/web:1.0.0\n          ports:\n            - containerPort: 8080\n",
+    );
+    f.commit(&[("app/svc.yaml", service), ("app/web.yaml", &web)], "service");
+    let out = f.once_ok();
+    assert!(out.contains("applied 2 object(s)"), "{out}");
+    assert_eq!(
+        f.field("service", "web", "{.spec.ports[0].protocol}").as_deref(),
+        Some("TCP")
+    );
+    assert_eq!(
+        f.field(
+            "deployment",
+            "web",
+            "{.spec.template.spec.containers[0].ports[0].protocol}"
+        )
+        .as_deref(),
+        Some("TCP")
+    );
+}
