@@ -13,6 +13,8 @@
 
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
 use kube::api::PatchParams;
 use serde_json::{Value, json};
 
@@ -21,6 +23,11 @@ use super::health::{Health, health};
 use super::inventory::ObjectRef;
 use super::prune::OWNER_LABEL;
 use super::render::Object;
+
+/// Requests in flight when applying (or reading) the objects of one stage: enough to hide
+/// the round trips of a large render, few enough not to crowd the API server's
+/// max-in-flight limits (400 by default) or its priority-and-fairness share.
+pub const IN_FLIGHT: usize = 8;
 
 /// The field manager of everything the agent applies.
 pub const FIELD_MANAGER: &str = "tagbump";
@@ -255,15 +262,26 @@ pub async fn apply_all(
         }
         cluster.forget().await;
     }
-    for o in rest {
-        match prepare(cluster, o, source, default_namespace).await {
-            Ok(p) => match apply_one(cluster, &p, conflicts, false).await {
-                Ok((live, taken)) => {
-                    out.taken_over.extend(taken);
-                    out.objects.push((p, live));
-                }
-                Err(e) => out.errors.push(e),
-            },
+    // Independent objects: a few requests in flight (results in render order).
+    // (Boxed as Send before streaming: a closure returning the future directly trips the
+    // compiler's higher-ranked Send check at the task's spawn.)
+    let futures: Vec<BoxFuture<'_, Result<(Prepared, Outcome), String>>> = rest
+        .into_iter()
+        .map(|o| {
+            Box::pin(async move {
+                let p = prepare(cluster, o, source, default_namespace).await?;
+                let outcome = apply_one(cluster, &p, conflicts, false).await?;
+                Ok((p, outcome))
+            }) as BoxFuture<'_, _>
+        })
+        .collect();
+    let results: Vec<_> = futures_util::stream::iter(futures).buffered(IN_FLIGHT).collect().await;
+    for r in results {
+        match r {
+            Ok((p, (live, taken))) => {
+                out.taken_over.extend(taken);
+                out.objects.push((p, live));
+            }
             Err(e) => out.errors.push(e),
         }
     }

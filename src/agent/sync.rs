@@ -14,6 +14,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
 use kube::api::DeleteParams;
 
 use super::apply::{self, Conflicts, Prepared};
@@ -251,35 +253,39 @@ impl SourceSync {
         record: &mut SyncRecord,
         deadline: Instant,
     ) -> Result<String, (&'static str, String)> {
-        let mut drifted: Vec<(Prepared, String)> = Vec::new();
-        for p in self.prepared(ctx).await? {
-            if Instant::now() > deadline {
-                return Err((
-                    "DriftCheckFailed",
-                    "the sync's timeout passed during the drift check".into(),
-                ));
-            }
-            let live = ctx
-                .cluster
-                .get(&p.kind, &p.namespace, &p.name)
-                .await
-                .map_err(|e| ("DriftCheckFailed", format!("{}: {}", p.describe(), describe(&e))))?;
-            let what = match live {
-                None => Some("deleted".to_string()),
-                Some(live) => {
+        let prepared = self.prepared(ctx).await?;
+        let cluster = &ctx.cluster;
+        // Per object: what differs (`None`: nothing), several objects in flight.
+        let checks: Vec<BoxFuture<'_, Result<Option<String>, String>>> = prepared
+            .iter()
+            .map(|p| {
+                Box::pin(async move {
+                    if Instant::now() > deadline {
+                        return Err("the sync's timeout passed during the drift check".to_string());
+                    }
+                    let live = cluster
+                        .get(&p.kind, &p.namespace, &p.name)
+                        .await
+                        .map_err(|e| format!("{}: {}", p.describe(), describe(&e)))?;
+                    let Some(live) = live else {
+                        return Ok(Some("deleted".to_string()));
+                    };
                     // Forced, so a field a manual edit took over shows as the difference it
                     // is (unforced, the dry run would only say "conflict").
-                    match apply::apply_one(&ctx.cluster, &p, Conflicts::Force, true).await {
-                        Ok((dry, _)) => {
-                            let diffs = drift::differences(&live, &dry, 5);
-                            (!diffs.is_empty()).then(|| diffs.join(", "))
-                        }
-                        Err(e) => return Err(("DriftCheckFailed", e)),
-                    }
-                }
-            };
-            if let Some(what) = what {
-                drifted.push((p, what));
+                    let (dry, _) = apply::apply_one(cluster, p, Conflicts::Force, true).await?;
+                    let diffs = drift::differences(&live, &dry, 5);
+                    Ok((!diffs.is_empty()).then(|| diffs.join(", ")))
+                }) as BoxFuture<'_, _>
+            })
+            .collect();
+        let results: Vec<_> = futures_util::stream::iter(checks)
+            .buffered(apply::IN_FLIGHT)
+            .collect()
+            .await;
+        let mut drifted: Vec<(Prepared, String)> = Vec::new();
+        for (p, r) in prepared.iter().zip(results) {
+            if let Some(what) = r.map_err(|e| ("DriftCheckFailed", e))? {
+                drifted.push((p.clone(), what));
             }
         }
         record.drifted = drifted.len() as u64;
@@ -334,8 +340,16 @@ impl SourceSync {
             }
         };
         let (mut healthy, mut progressing, mut degraded, mut notes) = (0, 0, 0, Vec::new());
-        for p in &prepared {
-            match ctx.cluster.get(&p.kind, &p.namespace, &p.name).await {
+        let gets: Vec<BoxFuture<'_, _>> = prepared
+            .iter()
+            .map(|p| Box::pin(ctx.cluster.get(&p.kind, &p.namespace, &p.name)) as BoxFuture<'_, _>)
+            .collect();
+        let lives: Vec<_> = futures_util::stream::iter(gets)
+            .buffered(apply::IN_FLIGHT)
+            .collect()
+            .await;
+        for (p, live) in prepared.iter().zip(lives) {
+            match live {
                 Ok(Some(live)) => match health(&live) {
                     Health::Healthy => healthy += 1,
                     Health::Progressing(w) => {
