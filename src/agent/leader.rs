@@ -149,6 +149,12 @@ impl Elector {
         }
     }
 
+    /// Who holds the Lease now, if anyone.
+    pub async fn holder(&self) -> Option<String> {
+        let lease = self.api.get_opt(&self.name).await.ok()??;
+        lease.spec?.holder_identity.filter(|h| !h.is_empty())
+    }
+
     /// Give the Lease up (on shutdown) if this replica holds it.
     pub async fn release(&self) {
         let Ok(Some(lease)) = self.api.get_opt(&self.name).await else {

@@ -4,8 +4,9 @@
 //! jitter) or until the webhook names the source. The HTTP endpoint runs on every replica
 //! (a standby answers `/healthz` and `/metrics` too), and so does the readiness probe of
 //! the API server. On SIGTERM or SIGINT the agent lets running syncs finish (up to 30 s),
-//! gives up the Lease and exits 0. `--once` syncs each source once, prints the outcome and
-//! exits 1 when one failed: the same engine, for CI, bootstrapping and tests.
+//! gives up the Lease and exits 0. `--once` takes the Lease too (so it never races a running
+//! agent), syncs each source once, prints the outcome and exits 1 when one failed: the same
+//! engine, for CI, bootstrapping and tests.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -99,11 +100,31 @@ pub async fn run(opts: Options) -> Result<bool, AgentError> {
         .collect();
 
     if opts.once {
+        // A one-off sync beside a running agent would race its applies and prunes: take the
+        // Lease like any replica (waiting out a stale holder), and give it back after.
+        let elector = cfg
+            .leader_election
+            .then(|| Elector::new(cluster.client.clone(), &namespace, LEASE_NAME, &id, cfg.lease_duration));
+        if let Some(e) = &elector {
+            let give_up = tokio::time::Instant::now() + cfg.lease_duration * 2;
+            while !e.try_hold().await {
+                if tokio::time::Instant::now() >= give_up {
+                    let holder = e.holder().await.unwrap_or_else(|| "another agent".into());
+                    return Err(AgentError::Setup(format!(
+                        "the Lease {namespace}/{LEASE_NAME} is held by {holder}, a running agent: --once would race it\nhint: stop that agent, or sync with it (its webhook), or set leader_election: false if you must"
+                    )));
+                }
+                tokio::time::sleep(e.retry_period()).await;
+            }
+        }
         let mut all_ok = true;
         for s in &mut syncs {
             let summary = s.sync(&ctx).await;
             println!("{} {}", if summary.ok { "ok" } else { "FAILED" }, summary.line);
             all_ok &= summary.ok;
+        }
+        if let Some(e) = &elector {
+            e.release().await;
         }
         return Ok(all_ok);
     }

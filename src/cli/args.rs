@@ -48,8 +48,8 @@ pub struct AgentArgs {
     #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<PathBuf>,
 
-    /// Sync every source once, print the outcome and exit (1 when a source failed); no
-    /// leader election, no HTTP endpoint.
+    /// Sync every source once, print the outcome and exit (1 when a source failed). Takes
+    /// the leader Lease first (refused while a running agent holds it); no HTTP endpoint.
     #[arg(long)]
     pub once: bool,
 }

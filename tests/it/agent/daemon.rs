@@ -195,6 +195,14 @@ fn of_two_agents_one_leads_and_the_other_takes_over() {
         first.output().contains(&format!("agent: {holder}: became the leader")),
         "{holder}"
     );
+    // A one-off sync would race the leader: refused, naming it.
+    let once = f.once();
+    let err = String::from_utf8_lossy(&once.stderr);
+    assert_eq!(once.status.code(), Some(9), "{err}");
+    assert!(
+        err.contains(&format!("is held by {holder}, a running agent: --once would race it")),
+        "{err}"
+    );
     // SIGTERM: the leader gives the Lease up on its way out, and the standby takes over.
     let status = first.terminate();
     assert!(status.success(), "{status}");
