@@ -229,6 +229,42 @@ pub async fn apply_one(
     }
 }
 
+/// `f` over `items` with [`IN_FLIGHT`] requests in flight; the results in input order.
+/// `f` returns its future boxed as `Send`: a closure returning the future itself trips the
+/// compiler's higher-ranked `Send` check where the agent spawns its tasks.
+pub async fn in_flight<'a, T, R>(items: &'a [T], f: impl Fn(&'a T) -> BoxFuture<'a, R>) -> Vec<R> {
+    let futures: Vec<BoxFuture<'a, R>> = items.iter().map(f).collect();
+    futures_util::stream::iter(futures).buffered(IN_FLIGHT).collect().await
+}
+
+/// Prepare and apply each of `objects`, independent of each other.
+async fn apply_stage(
+    cluster: &Cluster,
+    objects: &[&Object],
+    source: &str,
+    default_namespace: &str,
+    conflicts: Conflicts,
+    out: &mut Applied,
+) {
+    let results = in_flight(objects, |o| {
+        Box::pin(async move {
+            let p = prepare(cluster, o, source, default_namespace).await?;
+            let outcome = apply_one(cluster, &p, conflicts, false).await?;
+            Ok::<_, String>((p, outcome))
+        })
+    })
+    .await;
+    for r in results {
+        match r {
+            Ok((p, (live, taken))) => {
+                out.taken_over.extend(taken);
+                out.objects.push((p, live));
+            }
+            Err(e) => out.errors.push(e),
+        }
+    }
+}
+
 /// Apply `objects` in stages (see the module docs). `deadline` bounds the wait for CRDs.
 pub async fn apply_all(
     cluster: &Cluster,
@@ -240,51 +276,20 @@ pub async fn apply_all(
 ) -> Applied {
     let mut out = Applied::default();
     let (first, rest): (Vec<&Object>, Vec<&Object>) = objects.iter().partition(|o| first_stage(o));
-    let mut crds = Vec::new();
-    for o in first {
-        match prepare(cluster, o, source, default_namespace).await {
-            Ok(p) => match apply_one(cluster, &p, conflicts, false).await {
-                Ok((live, taken)) => {
-                    out.taken_over.extend(taken);
-                    if p.kind.resource.kind == "CustomResourceDefinition" {
-                        crds.push(p.clone());
-                    }
-                    out.objects.push((p, live));
-                }
-                Err(e) => out.errors.push(e),
-            },
-            Err(e) => out.errors.push(e),
-        }
-    }
+    apply_stage(cluster, &first, source, default_namespace, conflicts, &mut out).await;
+    let crds: Vec<Prepared> = out
+        .objects
+        .iter()
+        .filter(|(p, _)| p.kind.resource.kind == "CustomResourceDefinition")
+        .map(|(p, _)| p.clone())
+        .collect();
     if !crds.is_empty() {
         if let Err(e) = wait_established(cluster, &crds, deadline).await {
             out.errors.push(e);
         }
         cluster.forget().await;
     }
-    // Independent objects: a few requests in flight (results in render order).
-    // (Boxed as Send before streaming: a closure returning the future directly trips the
-    // compiler's higher-ranked Send check at the task's spawn.)
-    let futures: Vec<BoxFuture<'_, Result<(Prepared, Outcome), String>>> = rest
-        .into_iter()
-        .map(|o| {
-            Box::pin(async move {
-                let p = prepare(cluster, o, source, default_namespace).await?;
-                let outcome = apply_one(cluster, &p, conflicts, false).await?;
-                Ok((p, outcome))
-            }) as BoxFuture<'_, _>
-        })
-        .collect();
-    let results: Vec<_> = futures_util::stream::iter(futures).buffered(IN_FLIGHT).collect().await;
-    for r in results {
-        match r {
-            Ok((p, (live, taken))) => {
-                out.taken_over.extend(taken);
-                out.objects.push((p, live));
-            }
-            Err(e) => out.errors.push(e),
-        }
-    }
+    apply_stage(cluster, &rest, source, default_namespace, conflicts, &mut out).await;
     out
 }
 

@@ -163,33 +163,45 @@ impl Cluster {
         })
     }
 
-    /// The kind `kind` of API group `group` at the group's preferred version (the inventory
-    /// keeps no versions: an object is the same whichever version serves it).
-    pub async fn kind_in_group(&self, group: &str, kind: &str) -> Result<Kind, ClusterError> {
-        if group.is_empty() {
-            return self.kind("v1", kind).await;
-        }
+    /// Each served API group's preferred `apiVersion` (one listing), for
+    /// [`Cluster::kind_in_group`].
+    pub async fn preferred_versions(&self) -> Result<HashMap<String, String>, ClusterError> {
         let groups = self
             .client
             .list_api_groups()
             .await
             .map_err(|e| ClusterError::Api(format!("discovery of API groups: {}", describe(&e))))?;
-        let version = groups
+        Ok(groups
             .groups
-            .iter()
-            .find(|g| g.name == group)
-            .and_then(|g| {
-                g.preferred_version
-                    .as_ref()
-                    .map(|v| v.group_version.clone())
-                    .or_else(|| g.versions.first().map(|v| v.group_version.clone()))
+            .into_iter()
+            .filter_map(|g| {
+                let v = g
+                    .preferred_version
+                    .map(|v| v.group_version)
+                    .or_else(|| g.versions.first().map(|v| v.group_version.clone()))?;
+                Some((g.name, v))
             })
-            .ok_or_else(|| ClusterError::UnknownKind {
-                api_version: group.to_string(),
-                kind: kind.to_string(),
-                hint: " (the API group is not served)",
-            })?;
-        self.kind(&version, kind).await
+            .collect())
+    }
+
+    /// The kind `kind` of API group `group` at the group's preferred version, from
+    /// `preferred` (the inventory keeps no versions: an object is the same whichever version
+    /// serves it).
+    pub async fn kind_in_group(
+        &self,
+        preferred: &HashMap<String, String>,
+        group: &str,
+        kind: &str,
+    ) -> Result<Kind, ClusterError> {
+        if group.is_empty() {
+            return self.kind("v1", kind).await;
+        }
+        let version = preferred.get(group).ok_or_else(|| ClusterError::UnknownKind {
+            api_version: group.to_string(),
+            kind: kind.to_string(),
+            hint: " (the API group is not served)",
+        })?;
+        self.kind(version, kind).await
     }
 
     /// The API for `kind`, in `namespace` when the kind is namespaced.

@@ -99,12 +99,19 @@ pub async fn run(opts: Options) -> Result<bool, AgentError> {
         })
         .collect();
 
+    let elector = cfg.leader_election.then(|| {
+        Arc::new(Elector::new(
+            cluster.client.clone(),
+            &namespace,
+            LEASE_NAME,
+            &id,
+            cfg.lease_duration,
+        ))
+    });
+
     if opts.once {
         // A one-off sync beside a running agent would race its applies and prunes: take the
         // Lease like any replica (waiting out a stale holder), and give it back after.
-        let elector = cfg
-            .leader_election
-            .then(|| Elector::new(cluster.client.clone(), &namespace, LEASE_NAME, &id, cfg.lease_duration));
         if let Some(e) = &elector {
             let give_up = tokio::time::Instant::now() + cfg.lease_duration * 2;
             while !e.try_hold().await {
@@ -167,15 +174,6 @@ pub async fn run(opts: Options) -> Result<bool, AgentError> {
 
     // Leadership.
     let (leader_tx, leader_rx) = watch::channel(!cfg.leader_election);
-    let elector = cfg.leader_election.then(|| {
-        Arc::new(Elector::new(
-            cluster.client.clone(),
-            &namespace,
-            LEASE_NAME,
-            &id,
-            cfg.lease_duration,
-        ))
-    });
     if let Some(elector) = &elector {
         let (elector, metrics) = (Arc::clone(elector), Arc::clone(&metrics));
         tokio::spawn(async move {

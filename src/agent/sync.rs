@@ -14,9 +14,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt as _;
-use futures_util::future::BoxFuture;
 use kube::api::DeleteParams;
+use serde_json::Value;
 
 use super::apply::{self, Conflicts, Prepared};
 use super::cluster::{Cluster, ClusterError, describe};
@@ -26,7 +25,7 @@ use super::health::{Health, health};
 use super::inventory::{Inventory, ObjectRef};
 use super::metrics::{Metrics, SyncRecord};
 use super::prune::{self, Decision, Live, OWNER_LABEL, PRUNE_ANNOTATION, PRUNE_DATA_ANNOTATION, Plan};
-use super::render::{self, Object};
+use super::render;
 use super::source::{Revision, Source};
 use super::store::{SourceStatus, Store, now};
 
@@ -43,9 +42,13 @@ pub struct SourceSync {
     source: Arc<Source>,
     /// The status as last stored (loaded from the cluster on the first sync).
     status: Option<SourceStatus>,
-    /// The objects of the last applied render, for the drift check.
-    applied: Option<Vec<Object>>,
+    /// The objects of the last applied render, as applied (kinds resolved, bodies built),
+    /// for the drift check and health.
+    applied: Option<Vec<Prepared>>,
 }
+
+/// An object read back from the cluster: `None` when it is gone; the API server's error.
+type LiveRead = Result<Option<Value>, String>;
 
 /// What a sync ended with, for the caller's log.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,9 +158,7 @@ impl SourceSync {
         st.last_attempted_commit = rev.commit.clone();
 
         if rev.commit == st.last_applied_commit && self.applied.is_some() {
-            let n = self.drift(ctx, st, record, deadline).await?;
-            self.health(ctx, st).await;
-            return Ok(n);
+            return self.drift(ctx, st, record, deadline).await;
         }
 
         let renderer = self.cfg.render.clone();
@@ -171,9 +172,7 @@ impl SourceSync {
         if rendered.digest == st.last_applied_digest && self.applied.is_some() {
             // Another commit, the same objects: nothing to apply; look for drift instead.
             st.last_applied_commit = rev.commit.clone();
-            let n = self.drift(ctx, st, record, deadline).await?;
-            self.health(ctx, st).await;
-            return Ok(n);
+            return self.drift(ctx, st, record, deadline).await;
         }
 
         let applied = apply::apply_all(
@@ -213,8 +212,13 @@ impl SourceSync {
             let age = chrono::Utc::now().timestamp() - rev.committed_at;
             record.commit_to_applied = Some(age.max(0) as f64);
         }
-        self.applied = Some(rendered.objects);
-        self.health(ctx, st).await;
+        let count = applied.objects.len();
+        let prepared: Vec<Prepared> = applied.objects.into_iter().map(|(p, _)| p).collect();
+        // Read back rather than taking the apply's answers: a CRD's answer predates the wait
+        // until it was Established.
+        let lives = read_live(&ctx.cluster, &prepared).await;
+        self.health(ctx, st, &prepared, lives).await;
+        self.applied = Some(prepared);
 
         let pruned = if self.cfg.prune {
             self.prune(ctx, st, &ids).await
@@ -224,8 +228,7 @@ impl SourceSync {
         };
         record.pruned = pruned as u64;
         Ok(format!(
-            "applied {} object(s){}",
-            applied.objects.len(),
+            "applied {count} object(s){}",
             if pruned > 0 {
                 format!(", pruned {pruned}")
             } else {
@@ -234,18 +237,8 @@ impl SourceSync {
         ))
     }
 
-    async fn prepared(&self, ctx: &Context) -> Result<Vec<Prepared>, (&'static str, String)> {
-        let mut out = Vec::new();
-        for o in self.applied.as_deref().unwrap_or_default() {
-            let p = apply::prepare(&ctx.cluster, o, &self.cfg.name, self.default_namespace())
-                .await
-                .map_err(|e| ("DriftCheckFailed", e))?;
-            out.push(p);
-        }
-        Ok(out)
-    }
-
-    /// Compare the last applied objects with the cluster; heal when the source says so.
+    /// Compare the last applied objects with the cluster, heal when the source says so, and
+    /// read their health from what the check read.
     async fn drift(
         &self,
         ctx: &Context,
@@ -253,43 +246,44 @@ impl SourceSync {
         record: &mut SyncRecord,
         deadline: Instant,
     ) -> Result<String, (&'static str, String)> {
-        let prepared = self.prepared(ctx).await?;
+        let prepared = self.applied.as_deref().unwrap_or_default();
         let cluster = &ctx.cluster;
+        let failed = |e| ("DriftCheckFailed", e);
+        let mut lives = read_live(cluster, prepared).await;
+        for (p, live) in prepared.iter().zip(&lives) {
+            if let Err(e) = live {
+                return Err(failed(format!("{}: {e}", p.describe())));
+            }
+        }
         // Per object: what differs (`None`: nothing), several objects in flight.
-        let checks: Vec<BoxFuture<'_, Result<Option<String>, String>>> = prepared
-            .iter()
-            .map(|p| {
-                Box::pin(async move {
-                    if Instant::now() > deadline {
-                        return Err("the sync's timeout passed during the drift check".to_string());
-                    }
-                    let live = cluster
-                        .get(&p.kind, &p.namespace, &p.name)
-                        .await
-                        .map_err(|e| format!("{}: {}", p.describe(), describe(&e)))?;
-                    let Some(live) = live else {
-                        return Ok(Some("deleted".to_string()));
-                    };
-                    // Forced, so a field a manual edit took over shows as the difference it
-                    // is (unforced, the dry run would only say "conflict").
-                    let (dry, _) = apply::apply_one(cluster, p, Conflicts::Force, true).await?;
-                    let diffs = drift::differences(&live, &dry, 5);
-                    Ok((!diffs.is_empty()).then(|| diffs.join(", ")))
-                }) as BoxFuture<'_, _>
+        let pairs: Vec<(&Prepared, &LiveRead)> = prepared.iter().zip(&lives).collect();
+        let checks = apply::in_flight(&pairs, |&(p, live)| {
+            Box::pin(async move {
+                if Instant::now() > deadline {
+                    return Err("the sync's timeout passed during the drift check".to_string());
+                }
+                let Ok(Some(live)) = live else {
+                    return Ok(Some("deleted".to_string()));
+                };
+                // Forced, so a field a manual edit took over shows as the difference it is
+                // (unforced, the dry run would only say "conflict").
+                let (dry, _) = apply::apply_one(cluster, p, Conflicts::Force, true).await?;
+                let diffs = drift::differences(live, &dry, 5);
+                Ok((!diffs.is_empty()).then(|| diffs.join(", ")))
             })
-            .collect();
-        let results: Vec<_> = futures_util::stream::iter(checks)
-            .buffered(apply::IN_FLIGHT)
-            .collect()
-            .await;
-        let mut drifted: Vec<(Prepared, String)> = Vec::new();
-        for (p, r) in prepared.iter().zip(results) {
-            if let Some(what) = r.map_err(|e| ("DriftCheckFailed", e))? {
-                drifted.push((p.clone(), what));
+        })
+        .await;
+        let mut drifted: Vec<(usize, String)> = Vec::new();
+        for (i, r) in checks.into_iter().enumerate() {
+            if let Some(what) = r.map_err(failed)? {
+                drifted.push((i, what));
             }
         }
         record.drifted = drifted.len() as u64;
-        st.drifted = drifted.iter().map(|(p, w)| format!("{}: {w}", p.id)).collect();
+        st.drifted = drifted
+            .iter()
+            .map(|(i, w)| format!("{}: {w}", prepared[*i].id))
+            .collect();
         if drifted.is_empty() {
             st.set(
                 "Drifted",
@@ -297,6 +291,7 @@ impl SourceSync {
                 "NoDrift",
                 "the cluster matches the last applied render",
             );
+            self.health(ctx, st, prepared, lives).await;
             return Ok("no change".into());
         }
         let list = st.drifted.join("\n");
@@ -311,12 +306,15 @@ impl SourceSync {
                     )
                     .await;
             }
+            self.health(ctx, st, prepared, lives).await;
             return Ok(format!("{} object(s) drifted (reported, not healed)", drifted.len()));
         }
         let mut errors = Vec::new();
-        for (p, _) in &drifted {
-            if let Err(e) = apply::apply_one(&ctx.cluster, p, self.conflicts(), false).await {
-                errors.push(e);
+        for (i, _) in &drifted {
+            // The healed object is what the apply answered.
+            match apply::apply_one(cluster, &prepared[*i], self.conflicts(), false).await {
+                Ok((live, _)) => lives[*i] = Ok(Some(live)),
+                Err(e) => errors.push(e),
             }
         }
         record.applied = (drifted.len() - errors.len()) as u64;
@@ -326,28 +324,13 @@ impl SourceSync {
         }
         st.set("Drifted", "False", "Healed", &list);
         ctx.store.event(&self.cfg.name, false, "DriftHealed", &list).await;
+        self.health(ctx, st, prepared, lives).await;
         Ok(format!("healed {} drifted object(s)", drifted.len()))
     }
 
-    /// Read the health of every applied object into the status.
-    async fn health(&self, ctx: &Context, st: &mut SourceStatus) {
-        let prepared = match self.prepared(ctx).await {
-            Ok(p) => p,
-            Err((_, e)) => {
-                st.health = format!("unknown: {e}");
-                st.set("Healthy", "Unknown", "HealthCheckFailed", &e);
-                return;
-            }
-        };
+    /// The health of `prepared`, from `lives` (read back, in the same order), into the status.
+    async fn health(&self, ctx: &Context, st: &mut SourceStatus, prepared: &[Prepared], lives: Vec<LiveRead>) {
         let (mut healthy, mut progressing, mut degraded, mut notes) = (0, 0, 0, Vec::new());
-        let gets: Vec<BoxFuture<'_, _>> = prepared
-            .iter()
-            .map(|p| Box::pin(ctx.cluster.get(&p.kind, &p.namespace, &p.name)) as BoxFuture<'_, _>)
-            .collect();
-        let lives: Vec<_> = futures_util::stream::iter(gets)
-            .buffered(apply::IN_FLIGHT)
-            .collect()
-            .await;
         for (p, live) in prepared.iter().zip(lives) {
             match live {
                 Ok(Some(live)) => match health(&live) {
@@ -367,7 +350,7 @@ impl SourceSync {
                 }
                 Err(e) => {
                     progressing += 1;
-                    notes.push(format!("{}: {}", p.id, describe(&e)));
+                    notes.push(format!("{}: {e}", p.id));
                 }
             }
         }
@@ -394,9 +377,20 @@ impl SourceSync {
         let old = std::mem::take(&mut st.inventory);
         let mut lives: HashMap<ObjectRef, Option<Live>> = HashMap::new();
         let mut apis = HashMap::new();
+        let gone: Vec<&ObjectRef> = old.0.iter().filter(|r| !rendered.contains(r)).collect();
+        // The groups are listed once for all candidates; without that listing none can be
+        // looked up (an unlisted group would pass for one whose CRD went).
+        let preferred = if gone.iter().any(|r| !r.group.is_empty()) {
+            match ctx.cluster.preferred_versions().await {
+                Ok(p) => p,
+                Err(e) => return lookup_blocked(st, old, rendered, &[e.to_string()]),
+            }
+        } else {
+            HashMap::new()
+        };
         let mut lookup_failed = Vec::new();
-        for r in old.0.iter().filter(|r| !rendered.contains(r)) {
-            let kind = match ctx.cluster.kind_in_group(&r.group, &r.kind).await {
+        for r in gone {
+            let kind = match ctx.cluster.kind_in_group(&preferred, &r.group, &r.kind).await {
                 Ok(k) => k,
                 // Its kind is not served any more (the CRD went): the object went with it.
                 Err(ClusterError::UnknownKind { .. }) => {
@@ -417,10 +411,7 @@ impl SourceSync {
             apis.insert(r.clone(), kind);
         }
         if !lookup_failed.is_empty() {
-            st.inventory = Inventory(old.0.union(rendered).cloned().collect());
-            st.prune_refused = format!("could not look up objects to prune:\n{}", lookup_failed.join("\n"));
-            st.set("PruneBlocked", "True", "LookupFailed", &st.prune_refused.clone());
-            return 0;
+            return lookup_blocked(st, old, rendered, &lookup_failed);
         }
         let plan = prune::plan(&self.cfg.name, &old, rendered, self.cfg.max_shrink, |r| {
             lives.get(r).cloned().flatten()
@@ -468,6 +459,28 @@ impl SourceSync {
             }
         }
     }
+}
+
+/// The prune is blocked: what could not be looked up goes into the status, and the source
+/// keeps owning the old inventory and the render. Nothing pruned.
+fn lookup_blocked(st: &mut SourceStatus, old: Inventory, rendered: &BTreeSet<ObjectRef>, failures: &[String]) -> usize {
+    st.inventory = Inventory(old.0.union(rendered).cloned().collect());
+    st.prune_refused = format!("could not look up objects to prune:\n{}", failures.join("\n"));
+    st.set("PruneBlocked", "True", "LookupFailed", &st.prune_refused.clone());
+    0
+}
+
+/// Read `prepared` back from the cluster, several at a time, in order.
+async fn read_live(cluster: &Cluster, prepared: &[Prepared]) -> Vec<LiveRead> {
+    apply::in_flight(prepared, |p| {
+        Box::pin(async move {
+            cluster
+                .get(&p.kind, &p.namespace, &p.name)
+                .await
+                .map_err(|e| describe(&e))
+        })
+    })
+    .await
 }
 
 fn live_of(v: &serde_json::Value) -> Live {
