@@ -22,14 +22,7 @@ fn drift_is_healed_by_default() {
     f.commit(&[("app/a.yaml", &configmap("a", "blue"))], "one");
     let mut agent = f.spawn();
     agent.wait_for_line("src: applied 1 object(s)", WAIT);
-    f.kubectl(&[
-        "patch",
-        "configmap",
-        "a",
-        "--type=merge",
-        "-p",
-        r#"{"data":{"color":"red"}}"#,
-    ]);
+    f.recolor_by_hand("a", "red");
     eventually(
         WAIT,
         "the edited field is healed",
@@ -64,14 +57,7 @@ fn drift_is_only_reported_when_self_heal_is_off() {
     f.commit(&[("app/a.yaml", &configmap("a", "blue"))], "one");
     let mut agent = f.spawn();
     agent.wait_for_line("src: applied 1 object(s)", WAIT);
-    f.kubectl(&[
-        "patch",
-        "configmap",
-        "a",
-        "--type=merge",
-        "-p",
-        r#"{"data":{"color":"red"}}"#,
-    ]);
+    f.recolor_by_hand("a", "red");
     agent.wait_for_line("1 object(s) drifted (reported, not healed)", WAIT);
     let (status, reason, message) = f.condition("Drifted").unwrap();
     assert_eq!((status.as_str(), reason.as_str()), ("True", "DriftDetected"));

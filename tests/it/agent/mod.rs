@@ -125,6 +125,13 @@ impl<'k> Fixture<'k> {
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Another field manager (`kubectl patch`, as a person would) sets ConfigMap `name`'s
+    /// color: drift, and a conflict for the agent's next apply.
+    pub fn recolor_by_hand(&self, name: &str, color: &str) {
+        let patch = format!(r#"{{"data":{{"color":"{color}"}}}}"#);
+        self.kubectl(&["patch", "configmap", name, "--type=merge", "-p", &patch]);
+    }
+
     /// A field of an object in the namespace (`jsonpath`), `None` when the object is absent.
     pub fn field(&self, kind: &str, name: &str, jsonpath: &str) -> Option<String> {
         self.try_kubectl(&["get", kind, name, "-o", &format!("jsonpath={jsonpath}")])

@@ -149,6 +149,28 @@ fn a_removed_object_is_pruned() {
     assert!(f.event_reasons().contains(&"Pruned".to_string()));
 }
 
+/// The inventory keeps no versions: an object of a named API group is found for the prune
+/// at the group's preferred version (one listing of the groups for all candidates).
+#[test]
+fn a_removed_object_of_a_named_group_is_pruned() {
+    let f = Fixture::new(KubeServer::shared());
+    f.commit(
+        &[
+            ("app/web.yaml", &deployment("web", "ghcr.io/acme/web:1.0.0")),
+            ("app/api.yaml", &deployment("api", "ghcr.io/acme/api:1.0.0")),
+            ("app/a.yaml", &configmap("a", "blue")),
+        ],
+        "three",
+    );
+    f.once_ok();
+    f.commit(&[("app/web.yaml", "\n")], "drop web");
+    let out = f.once_ok();
+    assert!(out.contains("pruned 1"), "{out}");
+    assert!(!f.exists("deployment", "web"));
+    assert!(f.exists("deployment", "api") && f.exists("configmap", "a"));
+    assert_eq!(f.status("pruned"), format!("apps/Deployment/{}/web", f.ns));
+}
+
 #[test]
 fn prune_safeguard_a_failed_render_changes_nothing() {
     let f = Fixture::new(KubeServer::shared());
@@ -366,14 +388,7 @@ fn a_conflict_is_reported_unless_healing_or_forced() {
     f.commit(&[("app/a.yaml", &configmap("a", "blue"))], "one");
     f.once_ok();
     // Another manager takes the field.
-    f.kubectl(&[
-        "patch",
-        "configmap",
-        "a",
-        "--type=merge",
-        "-p",
-        r#"{"data":{"color":"red"}}"#,
-    ]);
+    f.recolor_by_hand("a", "red");
     f.commit(&[("app/a.yaml", &configmap("a", "green"))], "two");
     let out = f.once();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
